@@ -1,0 +1,280 @@
+// Feed-forward layers: input, dense, dropout, embedding, flatten, repeatVector.
+
+import { Tensor, sizeOf } from "../tensor/tensor.js";
+import { ConfigError, ShapeError, fmtShape } from "../tensor/errors.js";
+import type { InitializerName } from "../tensor/initializers.js";
+import { gemm, fillRows, addColumnSums } from "../kernels/gemm.js";
+import {
+  activate, activateBackward, checkActivation, softmaxRows, softmaxRowsBackward, type Activation,
+} from "../kernels/activations.js";
+import { Layer, Param, type LayerArgs, type LayerConfig } from "./layer.js";
+
+export interface InputArgs extends LayerArgs {
+  /** Shape of one sample, e.g. [timesteps, features]. */
+  shape: number[];
+}
+
+/** Declares the per-sample input shape of a model; passes data through unchanged. */
+export class Input extends Layer {
+  readonly className = "InputLayer";
+  readonly shape: number[];
+  constructor(args: InputArgs) {
+    super({ ...args, inputShape: args.shape });
+    if (!Array.isArray(args.shape) || args.shape.some((d) => !Number.isInteger(d) || d <= 0)) {
+      throw new ConfigError(`input: shape must be a list of positive integers, got ${JSON.stringify(args.shape)}`);
+    }
+    this.shape = [...args.shape];
+  }
+  protected computeBuild(inputShape: number[]): number[] { return inputShape; }
+  forward(x: Tensor): Tensor { this.checkInput(x); return x; }
+  backward(dy: Tensor): Tensor { return dy; }
+  getConfig(): LayerConfig {
+    return { name: this.name, shape: this.shape, ...(this.batchSize !== null ? { batchSize: this.batchSize } : {}) };
+  }
+}
+
+export type DenseActivation = Activation | "softmax";
+
+export interface DenseArgs extends LayerArgs {
+  units: number;
+  /** Default "linear". "softmax" normalises over the last axis. */
+  activation?: DenseActivation;
+  useBias?: boolean;
+  /** Default "glorotUniform". */
+  kernelInitializer?: InitializerName;
+  /** Default "zeros". */
+  biasInitializer?: InitializerName;
+}
+
+/**
+ * y = act(x W + b) over the last axis; leading axes are batch-like ([B, I] or [B, T, I]).
+ * Weights: kernel [I, units] (glorotUniform), bias [units] (zeros).
+ *
+ * @example layers.dense({ units: 1 })
+ */
+export class Dense extends Layer {
+  readonly className = "Dense";
+  readonly units: number;
+  readonly activation: DenseActivation;
+  readonly useBias: boolean;
+  readonly kernelInitializer: InitializerName;
+  readonly biasInitializer: InitializerName;
+  private x: Tensor | null = null;
+  private y: Float32Array | null = null;
+
+  constructor(args: DenseArgs) {
+    super(args);
+    if (!Number.isInteger(args.units) || args.units <= 0) throw new ConfigError(`dense: units must be a positive integer, got ${String(args.units)}`);
+    this.units = args.units;
+    const act = args.activation ?? "linear";
+    this.activation = act === "softmax" ? "softmax" : checkActivation(act, "dense");
+    this.useBias = args.useBias ?? true;
+    this.kernelInitializer = args.kernelInitializer ?? "glorotUniform";
+    this.biasInitializer = args.biasInitializer ?? "zeros";
+  }
+
+  protected computeBuild(inputShape: number[]): number[] {
+    const I = inputShape[inputShape.length - 1]!;
+    this.params.push(new Param("kernel", [I, this.units], this.kernelInitializer, [I, this.units]));
+    if (this.useBias) this.params.push(new Param("bias", [this.units], this.biasInitializer, [1, this.units]));
+    return [...inputShape.slice(0, -1), this.units];
+  }
+
+  forward(x: Tensor): Tensor {
+    this.checkInput(x);
+    const I = this.inputShape![this.inputShape!.length - 1]!;
+    const N = x.size / I;
+    const O = this.units;
+    const y = new Float32Array(N * O); // [N, O]
+    fillRows(y, 0, N, O, this.useBias ? this.params[1]!.value : null);
+    gemm(false, false, N, O, I, 1, x.data, 0, I, this.params[0]!.value, 0, O, 1, y, 0, O);
+    if (this.activation === "softmax") softmaxRows(y, y, N, O);
+    else activate(this.activation, y, y, 0, N * O);
+    this.x = x;
+    this.y = y;
+    return new Tensor(y, [...x.shape.slice(0, -1), O]);
+  }
+
+  backward(dy: Tensor): Tensor {
+    const x = this.requireForward(this.x);
+    const y = this.y!;
+    const I = this.inputShape![this.inputShape!.length - 1]!;
+    const O = this.units;
+    const N = x.size / I;
+    const dz = this.buf("dz", N * O);
+    if (this.activation === "softmax") softmaxRowsBackward(y, dy.data, dz, N, O);
+    else activateBackward(this.activation, y, dy.data, dz, 0, N * O);
+    gemm(true, false, I, O, N, 1, x.data, 0, I, dz, 0, O, 1, this.params[0]!.grad, 0, O); // dW += xᵀ·dz
+    if (this.useBias) addColumnSums(dz, N, O, this.params[1]!.grad);
+    const dx = new Float32Array(N * I);
+    gemm(false, true, N, I, O, 1, dz, 0, O, this.params[0]!.value, 0, O, 0, dx, 0, I); // dx = dz·Wᵀ
+    return new Tensor(dx, x.shape);
+  }
+
+  getConfig(): LayerConfig {
+    return {
+      name: this.name, units: this.units, activation: this.activation, useBias: this.useBias,
+      kernelInitializer: this.kernelInitializer, biasInitializer: this.biasInitializer,
+      ...(this.declaredInputShape ? { inputShape: this.declaredInputShape } : {}),
+    };
+  }
+}
+
+export interface DropoutArgs extends LayerArgs {
+  /** Fraction of inputs set to zero during training; survivors are scaled by 1 / (1 - rate). */
+  rate: number;
+}
+
+/** Inverted dropout: active only in training; identity at inference. */
+export class Dropout extends Layer {
+  readonly className = "Dropout";
+  readonly rate: number;
+  private mask: Float32Array | null = null;
+
+  constructor(args: DropoutArgs) {
+    super(args);
+    if (!(args.rate >= 0 && args.rate < 1)) throw new ConfigError(`dropout: rate must be in [0, 1), got ${args.rate}`);
+    this.rate = args.rate;
+  }
+  protected computeBuild(inputShape: number[]): number[] { return inputShape; }
+
+  forward(x: Tensor, training: boolean): Tensor {
+    this.checkInput(x);
+    if (!training || this.rate === 0) {
+      this.mask = null;
+      return x;
+    }
+    const keep = 1 - this.rate;
+    const m = this.buf("mask", x.size);
+    const y = new Float32Array(x.size);
+    for (let i = 0; i < x.size; i++) {
+      m[i] = this.rng.next() < keep ? 1 / keep : 0;
+      y[i] = x.data[i]! * m[i]!;
+    }
+    this.mask = m;
+    return new Tensor(y, x.shape);
+  }
+
+  backward(dy: Tensor): Tensor {
+    if (!this.mask) return dy;
+    const dx = new Float32Array(dy.size);
+    for (let i = 0; i < dy.size; i++) dx[i] = dy.data[i]! * this.mask[i]!;
+    return new Tensor(dx, dy.shape);
+  }
+
+  getConfig(): LayerConfig {
+    return { name: this.name, rate: this.rate };
+  }
+}
+
+export interface EmbeddingArgs extends LayerArgs {
+  /** Vocabulary size: token ids are integers in [0, inputDim). */
+  inputDim: number;
+  /** Size of each embedding vector. */
+  outputDim: number;
+  /** Default "randomUniform" (±0.05, as Keras). */
+  embeddingsInitializer?: InitializerName;
+  /** Sequence length, for the summary and a build without data. */
+  inputLength?: number;
+}
+
+/** Token ids [B, T] → vectors [B, T, outputDim]. Weights: embeddings [inputDim, outputDim]. */
+export class Embedding extends Layer {
+  readonly className = "Embedding";
+  readonly inputDim: number;
+  readonly outputDim: number;
+  readonly embeddingsInitializer: InitializerName;
+  private ids: Tensor | null = null;
+
+  constructor(args: EmbeddingArgs) {
+    super({ ...args, inputShape: args.inputShape ?? (args.inputLength ? [args.inputLength] : undefined) });
+    this.inputDim = args.inputDim;
+    this.outputDim = args.outputDim;
+    this.embeddingsInitializer = args.embeddingsInitializer ?? "randomUniform";
+  }
+
+  protected computeBuild(inputShape: number[]): number[] {
+    this.params.push(new Param("embeddings", [this.inputDim, this.outputDim], this.embeddingsInitializer, [this.inputDim, this.outputDim]));
+    return [...inputShape, this.outputDim];
+  }
+
+  forward(x: Tensor): Tensor {
+    this.checkInput(x);
+    const D = this.outputDim;
+    const E = this.params[0]!.value;
+    const y = new Float32Array(x.size * D);
+    for (let n = 0; n < x.size; n++) {
+      const id = x.data[n]!;
+      if (!Number.isInteger(id) || id < 0 || id >= this.inputDim) {
+        throw new ShapeError(`layer "${this.name}" (Embedding): token id ${id} at flat position ${n} of input ${fmtShape(x.shape)} is not an integer in [0, ${this.inputDim})`);
+      }
+      for (let j = 0; j < D; j++) y[n * D + j] = E[id * D + j]!;
+    }
+    this.ids = x;
+    return new Tensor(y, [...x.shape, D]);
+  }
+
+  backward(dy: Tensor): Tensor {
+    const ids = this.requireForward(this.ids);
+    const D = this.outputDim;
+    const dE = this.params[0]!.grad;
+    for (let n = 0; n < ids.size; n++) {
+      const id = ids.data[n]!;
+      for (let j = 0; j < D; j++) dE[id * D + j] += dy.data[n * D + j]!;
+    }
+    return new Tensor(new Float32Array(ids.size), ids.shape); // ids are not differentiable
+  }
+
+  getConfig(): LayerConfig {
+    return {
+      name: this.name, inputDim: this.inputDim, outputDim: this.outputDim,
+      embeddingsInitializer: this.embeddingsInitializer,
+      ...(this.declaredInputShape ? { inputShape: this.declaredInputShape } : {}),
+    };
+  }
+}
+
+/** [B, d1, d2, ...] → [B, d1·d2·...]. */
+export class Flatten extends Layer {
+  readonly className = "Flatten";
+  protected computeBuild(inputShape: number[]): number[] { return [sizeOf(inputShape)]; }
+  forward(x: Tensor): Tensor { this.checkInput(x); return x.reshape([x.shape[0]!, sizeOf(this.inputShape!)]); }
+  backward(dy: Tensor): Tensor { return dy.reshape([dy.shape[0]!, ...this.inputShape!]); }
+  getConfig(): LayerConfig { return { name: this.name }; }
+}
+
+export interface RepeatVectorArgs extends LayerArgs {
+  /** How many times to repeat. */
+  n: number;
+}
+
+/** [B, F] → [B, n, F]: the bridge from an encoder's last state to a decoder. */
+export class RepeatVector extends Layer {
+  readonly className = "RepeatVector";
+  readonly n: number;
+  constructor(args: RepeatVectorArgs) {
+    super(args);
+    if (!Number.isInteger(args.n) || args.n <= 0) throw new ConfigError(`repeatVector: n must be a positive integer, got ${String(args.n)}`);
+    this.n = args.n;
+  }
+  protected computeBuild(inputShape: number[]): number[] {
+    if (inputShape.length !== 1) {
+      throw new ShapeError(`layer "${this.name}" (RepeatVector) expects input of shape [batch, features], got ${fmtShape([null, ...inputShape])}`);
+    }
+    return [this.n, inputShape[0]!];
+  }
+  forward(x: Tensor): Tensor {
+    this.checkInput(x);
+    const B = x.shape[0]!, F = x.shape[1]!, n = this.n;
+    const y = new Float32Array(B * n * F);
+    for (let b = 0; b < B; b++) for (let t = 0; t < n; t++) for (let f = 0; f < F; f++) y[(b * n + t) * F + f] = x.data[b * F + f]!;
+    return new Tensor(y, [B, n, F]);
+  }
+  backward(dy: Tensor): Tensor {
+    const B = dy.shape[0]!, n = this.n, F = dy.shape[2]!;
+    const dx = new Float32Array(B * F);
+    for (let b = 0; b < B; b++) for (let t = 0; t < n; t++) for (let f = 0; f < F; f++) dx[b * F + f] += dy.data[(b * n + t) * F + f]!;
+    return new Tensor(dx, [B, F]);
+  }
+  getConfig(): LayerConfig { return { name: this.name, n: this.n }; }
+}

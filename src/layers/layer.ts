@@ -1,0 +1,163 @@
+// Layer base: explicit forward/backward, parameters as views into the model's flat buffers.
+
+import { Tensor, type Shape, sizeOf, shapesEqual } from "../tensor/tensor.js";
+import { Rng } from "../tensor/rng.js";
+import { ShapeError, ConfigError, fmtShape } from "../tensor/errors.js";
+import { initialize, type InitializerName } from "../tensor/initializers.js";
+
+/**
+ * One weight tensor of a layer. `value` and `grad` are views into the model's flat parameter
+ * and gradient buffers once the model is built (DESIGN decision 2); before that they are standalone.
+ */
+export class Param {
+  value: Float32Array;
+  grad: Float32Array;
+  constructor(
+    readonly name: string,
+    readonly shape: number[],
+    readonly init: InitializerName,
+    /** fan-in and fan-out rows/cols used by the initializer */
+    readonly fan: [number, number],
+    /** called after the initializer (e.g. unit forget bias) */
+    readonly afterInit?: (v: Float32Array) => void,
+  ) {
+    this.value = new Float32Array(sizeOf(shape));
+    this.grad = new Float32Array(sizeOf(shape));
+  }
+
+  get size(): number {
+    return this.value.length;
+  }
+
+  initialize(rng: Rng): void {
+    initialize(this.init, this.value, this.fan[0], this.fan[1], rng);
+    this.afterInit?.(this.value);
+  }
+}
+
+export interface LayerArgs {
+  /** Layer name, unique within a model; generated from the class when omitted. */
+  name?: string;
+  /** Shape of one sample (without the batch axis); lets the first layer build without an input layer. */
+  inputShape?: number[];
+  /** Fixed batch size (needed by stateful recurrent layers). */
+  batchSize?: number;
+}
+
+export type LayerConfig = Record<string, unknown> & { name: string };
+
+export abstract class Layer {
+  abstract readonly className: string;
+  name: string;
+  params: Param[] = [];
+  inputShape: number[] | null = null; // per sample, without batch
+  outputShape: number[] | null = null;
+  batchSize: number | null;
+  readonly declaredInputShape: number[] | null;
+  protected rng: Rng = new Rng(0);
+  private bufs = new Map<string, Float32Array>();
+
+  constructor(args: LayerArgs = {}) {
+    this.name = args.name ?? "";
+    this.declaredInputShape = args.inputShape ? [...args.inputShape] : null;
+    this.batchSize = args.batchSize ?? null;
+  }
+
+  /** Declare parameters for a per-sample input shape; return the per-sample output shape. */
+  protected abstract computeBuild(inputShape: number[]): number[];
+
+  /** Forward pass over a batch; keeps what backward needs. */
+  abstract forward(x: Tensor, training: boolean): Tensor;
+
+  /** Backward pass: accumulates parameter gradients (+=) and returns dL/dx. */
+  abstract backward(dy: Tensor): Tensor;
+
+  /** Constructor arguments, for model.json. */
+  abstract getConfig(): LayerConfig;
+
+  build(inputShape: number[]): number[] {
+    this.params = [];
+    this.inputShape = [...inputShape];
+    this.outputShape = this.computeBuild(inputShape);
+    return this.outputShape;
+  }
+
+  get built(): boolean {
+    return this.outputShape !== null;
+  }
+
+  /** All parameters, including those of wrapped layers, in Keras's weight order. */
+  allParams(): Param[] {
+    return this.params;
+  }
+
+  /** Wrapped layers (Bidirectional, TimeDistributed). */
+  children(): Layer[] {
+    return [];
+  }
+
+  setRng(rng: Rng): void {
+    this.rng = rng;
+    for (const c of this.children()) c.setRng(rng.fork());
+  }
+
+  /** Reset recurrent states (stateful layers); a no-op elsewhere. */
+  resetStates(): void {
+    for (const c of this.children()) c.resetStates();
+  }
+
+  countParams(): number {
+    return this.allParams().reduce((s, p) => s + p.size, 0);
+  }
+
+  getWeights(): Tensor[] {
+    return this.allParams().map((p) => new Tensor(p.value.slice(), p.shape));
+  }
+
+  getGradients(): Tensor[] {
+    return this.allParams().map((p) => new Tensor(p.grad.slice(), p.shape));
+  }
+
+  setWeights(weights: Tensor[]): void {
+    const ps = this.allParams();
+    if (weights.length !== ps.length) {
+      throw new ShapeError(`${this.name}.setWeights: expected ${ps.length} arrays (${ps.map((p) => `${p.name} ${fmtShape(p.shape)}`).join(", ")}), got ${weights.length}`);
+    }
+    ps.forEach((p, i) => {
+      const w = weights[i]!;
+      if (!shapesEqual(w.shape, p.shape)) {
+        throw new ShapeError(`${this.name}.setWeights: weight ${i} (${p.name}) expects shape ${fmtShape(p.shape)}, got ${fmtShape(w.shape)}`);
+      }
+      p.value.set(w.data);
+    });
+  }
+
+  /** Check a batch's shape against the built input shape; names the layer and both shapes. */
+  protected checkInput(x: Tensor): void {
+    const want = this.inputShape!;
+    const got = x.shape.slice(1);
+    if (!shapesEqual(got, want)) {
+      throw new ShapeError(`layer "${this.name}" (${this.className}) expects input of shape ${fmtShape([null, ...want])}, got ${fmtShape(x.shape)}`);
+    }
+  }
+
+  /** A scratch buffer owned by the layer, reused while the size stays the same. */
+  protected buf(key: string, size: number): Float32Array {
+    let b = this.bufs.get(key);
+    if (!b || b.length !== size) {
+      b = new Float32Array(size);
+      this.bufs.set(key, b);
+    }
+    return b;
+  }
+
+  protected requireForward<T>(v: T | null, what = "backward"): T {
+    if (v === null) throw new ConfigError(`layer "${this.name}": ${what} called before forward`);
+    return v;
+  }
+}
+
+/** Shape of a batch: the per-sample shape with the batch size in front. */
+export function batchShape(batch: number, sample: Shape): number[] {
+  return [batch, ...sample];
+}

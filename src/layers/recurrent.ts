@@ -1,0 +1,533 @@
+// LSTM, GRU and SimpleRNN layers over the fused kernels. Shared here: the time-major input,
+// dropout masks, the whole-sequence input projection, states, and the weight-gradient GEMMs.
+
+import { Tensor, sizeOf } from "../tensor/tensor.js";
+import { ConfigError, ShapeError, fmtShape } from "../tensor/errors.js";
+import type { InitializerName } from "../tensor/initializers.js";
+import { gemm, fillRows, addColumnSums } from "../kernels/gemm.js";
+import { checkActivation, type Activation } from "../kernels/activations.js";
+import { toTimeMajor, toBatchMajor } from "../kernels/layout.js";
+import { lstmForward, lstmBackward } from "../kernels/lstm.js";
+import { gruForward, gruBackward } from "../kernels/gru.js";
+import { rnnForward, rnnBackward } from "../kernels/simple_rnn.js";
+import { Layer, Param, type LayerArgs, type LayerConfig } from "./layer.js";
+
+export interface RecurrentArgs extends LayerArgs {
+  /** Size of the hidden state h (and cell state c). */
+  units: number;
+  /** Activation of the candidate and of the cell output. Default "tanh". */
+  activation?: Activation;
+  /** Whether the layer has a bias. Default true. */
+  useBias?: boolean;
+  /** Default "glorotUniform". */
+  kernelInitializer?: InitializerName;
+  /** Default "orthogonal". */
+  recurrentInitializer?: InitializerName;
+  /** Default "zeros". */
+  biasInitializer?: InitializerName;
+  /** Return h at every step [B, T, H] instead of the last [B, H]. Default false. */
+  returnSequences?: boolean;
+  /** Also return the final states (read them from `forwardWithState`). Default false. */
+  returnState?: boolean;
+  /** Process the sequence from the last step to the first; outputs come in processing order. Default false. */
+  goBackwards?: boolean;
+  /** Carry the final states of one batch into the next, until `resetStates()`. Default false. */
+  stateful?: boolean;
+  /** Fraction of the inputs dropped (one mask per sequence, as Keras). Default 0. */
+  dropout?: number;
+  /** Fraction of the recurrent state dropped before U (one mask per sequence). Default 0. */
+  recurrentDropout?: number;
+}
+
+export interface LstmArgs extends RecurrentArgs {
+  /** Activation of the gates i, f, o. Default "sigmoid". */
+  recurrentActivation?: Activation;
+  /** Initialise the forget-gate bias to 1 (Jozefowicz et al. 2015). Default true. */
+  unitForgetBias?: boolean;
+}
+
+export interface GruArgs extends RecurrentArgs {
+  /** Activation of the gates z, r. Default "sigmoid". */
+  recurrentActivation?: Activation;
+  /** Apply the reset gate after the recurrent matmul (Keras default, cuDNN and PyTorch form). Default true. */
+  resetAfter?: boolean;
+}
+
+export type SimpleRnnArgs = RecurrentArgs;
+
+/** Output and final states of a recurrent layer: LSTM [h, c]; GRU, SimpleRNN [h]. */
+export interface RecurrentResult {
+  output: Tensor;
+  states: Tensor[];
+}
+
+abstract class RecurrentLayer extends Layer {
+  readonly units: number;
+  readonly activation: Activation;
+  readonly useBias: boolean;
+  readonly kernelInitializer: InitializerName;
+  readonly recurrentInitializer: InitializerName;
+  readonly biasInitializer: InitializerName;
+  readonly returnSequences: boolean;
+  readonly returnState: boolean;
+  goBackwards: boolean;
+  readonly stateful: boolean;
+  readonly dropout: number;
+  readonly recurrentDropout: number;
+
+  protected abstract readonly gateCount: number;
+  protected abstract readonly stateCount: number;
+
+  // forward cache
+  protected B = 0;
+  protected T = 0;
+  protected I = 0;
+  protected xt: Float32Array | null = null; // [T, B, I] time-major (dropout applied)
+  protected proj: Float32Array | null = null; // [T, B, G] projections, then activated gates
+  protected hs: Float32Array | null = null; // [T+1, B, H]
+  protected hm: Float32Array | null = null; // [T, B, H] masked h_{t-1}, recurrent dropout only
+  protected inMask: Float32Array | null = null; // [B, I]
+  protected recMask: Float32Array | null = null; // [B, H]
+  protected savedStates: Float32Array[] | null = null; // stateful: [B, H] each
+
+  constructor(args: RecurrentArgs, readonly kind: string) {
+    super(args);
+    if (!Number.isInteger(args.units) || args.units <= 0) {
+      throw new ConfigError(`${kind}: units must be a positive integer, got ${String(args.units)}`);
+    }
+    this.units = args.units;
+    this.activation = checkActivation(args.activation ?? "tanh", kind);
+    this.useBias = args.useBias ?? true;
+    this.kernelInitializer = args.kernelInitializer ?? "glorotUniform";
+    this.recurrentInitializer = args.recurrentInitializer ?? "orthogonal";
+    this.biasInitializer = args.biasInitializer ?? "zeros";
+    this.returnSequences = args.returnSequences ?? false;
+    this.returnState = args.returnState ?? false;
+    this.goBackwards = args.goBackwards ?? false;
+    this.stateful = args.stateful ?? false;
+    this.dropout = checkRate(args.dropout ?? 0, `${kind}: dropout`);
+    this.recurrentDropout = checkRate(args.recurrentDropout ?? 0, `${kind}: recurrentDropout`);
+  }
+
+  protected get kernel(): Param { return this.params[0]!; }
+  protected get recurrentKernel(): Param { return this.params[1]!; }
+  protected get bias(): Param | null { return this.useBias ? this.params[2]! : null; }
+
+  protected computeBuild(inputShape: number[]): number[] {
+    if (inputShape.length !== 2) {
+      throw new ShapeError(`layer "${this.name}" (${this.className}) expects input of shape [batch, time, features], got ${fmtShape([null, ...inputShape])}`);
+    }
+    const I = inputShape[1]!;
+    const H = this.units;
+    const G = this.gateCount * H;
+    this.params.push(new Param("kernel", [I, G], this.kernelInitializer, [I, G]));
+    this.params.push(new Param("recurrent_kernel", [H, G], this.recurrentInitializer, [H, G]));
+    if (this.useBias) this.params.push(this.makeBias(G));
+    return this.returnSequences ? [inputShape[0]!, H] : [H];
+  }
+
+  protected makeBias(G: number): Param {
+    return new Param("bias", [G], this.biasInitializer, [1, G]);
+  }
+
+  override resetStates(): void {
+    this.savedStates = null;
+  }
+
+  /** The states carried by a stateful layer (copies), or null before the first batch. */
+  get states(): Tensor[] | null {
+    return this.savedStates ? this.savedStates.map((s) => new Tensor(s.slice(), [this.B, this.units])) : null;
+  }
+
+  forward(x: Tensor, training: boolean): Tensor {
+    return this.forwardWithState(x, training).output;
+  }
+
+  backward(dy: Tensor): Tensor {
+    return this.backwardWithState(dy).dx;
+  }
+
+  /** Forward over a batch [B, T, I], optionally from given initial states ([h] or [h, c], each [B, H]). */
+  forwardWithState(x: Tensor, training: boolean, initialState?: Tensor[]): RecurrentResult {
+    this.checkInput(x);
+    const B = x.shape[0]!, T = x.shape[1]!, I = x.shape[2]!;
+    const H = this.units;
+    const G = this.gateCount * H;
+    this.B = B; this.T = T; this.I = I;
+
+    const xt = this.buf("xt", T * B * I); // [T, B, I]
+    toTimeMajor(x.data, xt, B, T, I, this.goBackwards);
+    this.inMask = training && this.dropout > 0 ? this.mask("inMask", B * I, this.dropout) : null;
+    if (this.inMask) {
+      for (let t = 0; t < T; t++) for (let k = 0; k < B * I; k++) xt[t * B * I + k] *= this.inMask[k]!;
+    }
+    this.recMask = training && this.recurrentDropout > 0 ? this.mask("recMask", B * H, this.recurrentDropout) : null;
+    this.hm = this.recMask ? this.buf("hm", T * B * H) : null;
+    this.xt = xt;
+
+    const proj = this.buf("proj", T * B * G); // [T*B, G] = x·W + b
+    fillRows(proj, 0, T * B, G, this.bias ? this.bias.value : null, 0);
+    gemm(false, false, T * B, G, I, 1, xt, 0, I, this.kernel.value, 0, G, 1, proj, 0, G);
+    this.proj = proj;
+
+    const hs = this.buf("hs", (T + 1) * B * H); // [T+1, B, H]
+    const init = this.initialStates(B, initialState);
+    hs.set(init[0]!, 0);
+    this.hs = hs;
+    this.cellForward(B, T, init);
+
+    let output: Tensor;
+    if (this.returnSequences) {
+      output = new Tensor(new Float32Array(B * T * H), [B, T, H]);
+      toBatchMajor(hs, B * H, output.data, B, T, H, false);
+    } else {
+      output = new Tensor(hs.slice(T * B * H, (T + 1) * B * H), [B, H]);
+    }
+    const states = this.finalStates(B, T);
+    if (this.stateful) this.savedStates = states.map((s) => s.data.slice());
+    return { output, states };
+  }
+
+  /**
+   * Backward from dL/d(output) and optionally dL/d(final states); accumulates weight gradients.
+   * Returns dL/dx [B, T, I] and dL/d(initial states).
+   */
+  backwardWithState(dy: Tensor, dStates?: (Tensor | null)[]): { dx: Tensor; dInitialState: Tensor[] } {
+    const B = this.B, T = this.T, I = this.I, H = this.units;
+    const G = this.gateCount * H;
+    const xt = this.requireForward(this.xt);
+    const want = this.returnSequences ? [B, T, H] : [B, H];
+    if (dy.size !== sizeOf(want)) {
+      throw new ShapeError(`layer "${this.name}" backward: gradient of shape ${fmtShape(dy.shape)} does not match output ${fmtShape(want)}`);
+    }
+    const dh = this.buf("dh", B * H); // [B, H]
+    let dhs: Float32Array | null = null;
+    if (this.returnSequences) {
+      dh.fill(0);
+      dhs = this.buf("dhs", T * B * H); // [T, B, H]
+      toTimeMajor(dy.data, dhs, B, T, H, false);
+    } else {
+      dh.set(dy.data);
+    }
+    const dS = this.stateGradBuffers(B);
+    if (dStates) {
+      dStates.forEach((s, k) => {
+        if (!s) return;
+        const target = k === 0 ? dh : dS[k - 1]!;
+        for (let i = 0; i < B * H; i++) target[i] += s.data[i]!;
+      });
+    }
+    const dZx = this.cellBackward(B, T, dhs, dh, dS); // [T*B, G] input-side gate gradients
+
+    gemm(true, false, I, G, T * B, 1, xt, 0, I, dZx, 0, G, 1, this.kernel.grad, 0, G); // dW += xᵀ·dZ
+    if (this.bias) addColumnSums(dZx, T * B, G, this.bias.grad, 0);
+    const dxt = this.buf("dxt", T * B * I);
+    gemm(false, true, T * B, I, G, 1, dZx, 0, G, this.kernel.value, 0, G, 0, dxt, 0, I); // dx = dZ·Wᵀ
+    if (this.inMask) {
+      for (let t = 0; t < T; t++) for (let k = 0; k < B * I; k++) dxt[t * B * I + k] *= this.inMask[k]!;
+    }
+    const dx = new Tensor(new Float32Array(B * T * I), [B, T, I]);
+    toBatchMajor(dxt, 0, dx.data, B, T, I, this.goBackwards);
+    const dInitialState = [new Tensor(dh.slice(), [B, H]), ...dS.map((d) => new Tensor(d.slice(), [B, H]))];
+    return { dx, dInitialState };
+  }
+
+  /** The h_{t-1} rows that multiplied U, [T*B, H]: masked copies under recurrent dropout. */
+  protected hPrev(): Float32Array {
+    return this.hm ?? this.hs!;
+  }
+
+  private mask(key: string, n: number, rate: number): Float32Array {
+    const m = this.buf(key, n);
+    const keep = 1 - rate;
+    for (let i = 0; i < n; i++) m[i] = this.rng.next() < keep ? 1 / keep : 0;
+    return m;
+  }
+
+  private initialStates(B: number, given?: Tensor[]): Float32Array[] {
+    const H = this.units;
+    if (given) {
+      if (given.length !== this.stateCount) {
+        throw new ShapeError(`layer "${this.name}": initial state needs ${this.stateCount} tensors of shape [${B}, ${H}], got ${given.length}`);
+      }
+      return given.map((s, k) => {
+        if (s.shape.length !== 2 || s.shape[0] !== B || s.shape[1] !== H) {
+          throw new ShapeError(`layer "${this.name}": initial state ${k} must have shape [${B}, ${H}], got ${fmtShape(s.shape)}`);
+        }
+        return s.data;
+      });
+    }
+    if (this.stateful && this.savedStates) {
+      if (this.savedStates[0]!.length !== B * H) {
+        throw new ShapeError(`stateful layer "${this.name}" holds states for batch ${this.savedStates[0]!.length / H}, got a batch of ${B}: keep the batch size fixed or call resetStates()`);
+      }
+      return this.savedStates;
+    }
+    return Array.from({ length: this.stateCount }, () => new Float32Array(B * H));
+  }
+
+  protected abstract cellForward(B: number, T: number, init: Float32Array[]): void;
+  protected abstract cellBackward(B: number, T: number, dhs: Float32Array | null, dh: Float32Array, dS: Float32Array[]): Float32Array;
+  protected abstract finalStates(B: number, T: number): Tensor[];
+  /** Gradient buffers for the states after h (LSTM: c), zeroed. */
+  protected stateGradBuffers(B: number): Float32Array[] {
+    void B;
+    return [];
+  }
+
+  protected baseConfig(): LayerConfig {
+    return {
+      name: this.name,
+      units: this.units,
+      activation: this.activation,
+      useBias: this.useBias,
+      kernelInitializer: this.kernelInitializer,
+      recurrentInitializer: this.recurrentInitializer,
+      biasInitializer: this.biasInitializer,
+      returnSequences: this.returnSequences,
+      returnState: this.returnState,
+      goBackwards: this.goBackwards,
+      stateful: this.stateful,
+      dropout: this.dropout,
+      recurrentDropout: this.recurrentDropout,
+      ...(this.declaredInputShape ? { inputShape: this.declaredInputShape } : {}),
+      ...(this.batchSize !== null ? { batchSize: this.batchSize } : {}),
+    };
+  }
+
+  /** Per-timestep tensor [B, T, H] from a time-major buffer slice (gate columns col..col+H of width W). */
+  protected timeSeries(src: Float32Array, srcOff: number, W: number, col: number): Tensor {
+    const B = this.B, T = this.T, H = this.units;
+    const out = new Float32Array(B * T * H);
+    for (let t = 0; t < T; t++) {
+      for (let b = 0; b < B; b++) {
+        const s = srcOff + (t * B + b) * W + col;
+        const d = (b * T + t) * H;
+        for (let j = 0; j < H; j++) out[d + j] = src[s + j]!;
+      }
+    }
+    return new Tensor(out, [B, T, H]);
+  }
+}
+
+function checkRate(r: number, what: string): number {
+  if (!(r >= 0 && r < 1)) throw new ConfigError(`${what} must be in [0, 1), got ${r}`);
+  return r;
+}
+
+/** Per-timestep internals of an LSTM, each [B, T, H], in processing order. */
+export interface LstmInternals {
+  inputGate: Tensor; forgetGate: Tensor; candidate: Tensor; outputGate: Tensor;
+  cellState: Tensor; hiddenState: Tensor;
+}
+
+/**
+ * Long short-term memory (Hochreiter & Schmidhuber 1997), Keras semantics.
+ *
+ *   i = σ(x W_i + h U_i + b_i),  f = σ(x W_f + h U_f + b_f),  c̃ = tanh(x W_c + h U_c + b_c),
+ *   o = σ(x W_o + h U_o + b_o),  c' = f ⊙ c + i ⊙ c̃,  h' = o ⊙ tanh(c')
+ *
+ * Input [B, T, I]; output [B, H] or, with returnSequences, [B, T, H].
+ * Weights (Keras layout, gates i, f, c, o): kernel [I, 4H] (glorotUniform),
+ * recurrent_kernel [H, 4H] (orthogonal), bias [4H] (zeros, forget part 1 with unitForgetBias).
+ *
+ * @example layers.lstm({ units: 64, returnSequences: true })
+ */
+export class LSTM extends RecurrentLayer {
+  readonly className = "LSTM";
+  protected readonly gateCount = 4;
+  protected readonly stateCount = 2;
+  readonly recurrentActivation: Activation;
+  readonly unitForgetBias: boolean;
+  private cs: Float32Array | null = null;
+  private tc: Float32Array | null = null;
+
+  constructor(args: LstmArgs) {
+    super(args, "lstm");
+    this.recurrentActivation = checkActivation(args.recurrentActivation ?? "sigmoid", "lstm");
+    this.unitForgetBias = args.unitForgetBias ?? true;
+  }
+
+  protected override makeBias(G: number): Param {
+    const H = this.units;
+    return new Param("bias", [G], this.biasInitializer, [1, G], this.unitForgetBias ? (v) => v.fill(1, H, 2 * H) : undefined);
+  }
+
+  protected cellForward(B: number, T: number, init: Float32Array[]): void {
+    const H = this.units;
+    const cs = this.buf("cs", (T + 1) * B * H);
+    const tc = this.buf("tc", (T + 1) * B * H);
+    cs.set(init[1]!, 0);
+    lstmForward(B, T, H, this.recurrentKernel.value, this.proj!, this.hs!, cs, tc,
+      this.activation, this.recurrentActivation, this.recMask, this.hm);
+    this.cs = cs;
+    this.tc = tc;
+  }
+
+  protected override stateGradBuffers(B: number): Float32Array[] {
+    const dc = this.buf("dc", B * this.units);
+    dc.fill(0);
+    return [dc];
+  }
+
+  protected cellBackward(B: number, T: number, dhs: Float32Array | null, dh: Float32Array, dS: Float32Array[]): Float32Array {
+    const H = this.units, G = 4 * H;
+    const dZ = this.buf("dZ", T * B * G);
+    lstmBackward(B, T, H, this.recurrentKernel.value, this.proj!, this.cs!, this.tc!,
+      this.activation, this.recurrentActivation, this.recMask, dhs, dh, dS[0]!, dZ);
+    gemm(true, false, H, G, T * B, 1, this.hPrev(), 0, H, dZ, 0, G, 1, this.recurrentKernel.grad, 0, G); // dU += hᵀ·dZ
+    return dZ;
+  }
+
+  protected finalStates(B: number, T: number): Tensor[] {
+    const BH = B * this.units;
+    return [
+      new Tensor(this.hs!.slice(T * BH, (T + 1) * BH), [B, this.units]),
+      new Tensor(this.cs!.slice(T * BH, (T + 1) * BH), [B, this.units]),
+    ];
+  }
+
+  /** Gate activations and states at every step for the given inputs (inference mode). */
+  inspect(x: Tensor): LstmInternals {
+    this.forwardWithState(x, false);
+    const H = this.units, G = 4 * H, BH = this.B * H;
+    return {
+      inputGate: this.timeSeries(this.proj!, 0, G, 0),
+      forgetGate: this.timeSeries(this.proj!, 0, G, H),
+      candidate: this.timeSeries(this.proj!, 0, G, 2 * H),
+      outputGate: this.timeSeries(this.proj!, 0, G, 3 * H),
+      cellState: this.timeSeries(this.cs!, BH, H, 0),
+      hiddenState: this.timeSeries(this.hs!, BH, H, 0),
+    };
+  }
+
+  getConfig(): LayerConfig {
+    return { ...this.baseConfig(), recurrentActivation: this.recurrentActivation, unitForgetBias: this.unitForgetBias };
+  }
+}
+
+/** Per-timestep internals of a GRU, each [B, T, H], in processing order. */
+export interface GruInternals {
+  updateGate: Tensor; resetGate: Tensor; candidate: Tensor; hiddenState: Tensor;
+}
+
+/**
+ * Gated recurrent unit (Cho et al. 2014), Keras semantics.
+ *
+ *   z = σ(x W_z + h U_z + b_z),  r = σ(x W_r + h U_r + b_r),
+ *   h̃ = tanh(x W_h + r ⊙ (h U_h + b'_h))   (resetAfter, default)   or   tanh(x W_h + (r ⊙ h) U_h + b_h)
+ *   h' = z ⊙ h + (1 - z) ⊙ h̃
+ *
+ * Input [B, T, I]; output [B, H] or [B, T, H]. Weights (gates z, r, h): kernel [I, 3H],
+ * recurrent_kernel [H, 3H], bias [2, 3H] with resetAfter (input bias; recurrent bias) or [3H].
+ *
+ * @example layers.gru({ units: 32, resetAfter: true })
+ */
+export class GRU extends RecurrentLayer {
+  readonly className = "GRU";
+  protected readonly gateCount = 3;
+  protected readonly stateCount = 1;
+  readonly recurrentActivation: Activation;
+  readonly resetAfter: boolean;
+  private rec: Float32Array | null = null;
+
+  constructor(args: GruArgs) {
+    super(args, "gru");
+    this.recurrentActivation = checkActivation(args.recurrentActivation ?? "sigmoid", "gru");
+    this.resetAfter = args.resetAfter ?? true;
+  }
+
+  protected override makeBias(G: number): Param {
+    return this.resetAfter
+      ? new Param("bias", [2, G], this.biasInitializer, [2, G])
+      : new Param("bias", [G], this.biasInitializer, [1, G]);
+  }
+
+  protected cellForward(B: number, T: number): void {
+    const H = this.units, G = 3 * H;
+    const rec = this.buf("rec", this.resetAfter ? T * B * G : T * B * H);
+    gruForward(B, T, H, this.resetAfter, this.recurrentKernel.value,
+      this.resetAfter && this.bias ? this.bias.value : null, G,
+      this.proj!, rec, this.hs!, this.activation, this.recurrentActivation, this.recMask, this.hm);
+    this.rec = rec;
+  }
+
+  protected cellBackward(B: number, T: number, dhs: Float32Array | null, dh: Float32Array): Float32Array {
+    const H = this.units, G = 3 * H;
+    const dZx = this.buf("dZx", T * B * G);
+    const dZh = this.resetAfter ? this.buf("dZh", T * B * G) : null;
+    const tmp = this.buf("tmp", B * H);
+    gruBackward(B, T, H, this.resetAfter, this.recurrentKernel.value, this.proj!, this.rec!, this.hs!,
+      this.activation, this.recurrentActivation, this.recMask, this.hm, dhs, dh, tmp, dZx, dZh);
+    const dU = this.recurrentKernel.grad;
+    if (this.resetAfter) {
+      gemm(true, false, H, G, T * B, 1, this.hPrev(), 0, H, dZh!, 0, G, 1, dU, 0, G);
+      if (this.bias) addColumnSums(dZh!, T * B, G, this.bias.grad, G);
+    } else {
+      gemm(true, false, H, 2 * H, T * B, 1, this.hPrev(), 0, H, dZx, 0, G, 1, dU, 0, G); // z, r columns
+      gemm(true, false, H, H, T * B, 1, this.rec!, 0, H, dZx, 2 * H, G, 1, dU, 2 * H, G); // h column, from r ⊙ h
+    }
+    return dZx;
+  }
+
+  protected finalStates(B: number, T: number): Tensor[] {
+    const BH = B * this.units;
+    return [new Tensor(this.hs!.slice(T * BH, (T + 1) * BH), [B, this.units])];
+  }
+
+  /** Gate activations and states at every step for the given inputs (inference mode). */
+  inspect(x: Tensor): GruInternals {
+    this.forwardWithState(x, false);
+    const H = this.units, G = 3 * H;
+    return {
+      updateGate: this.timeSeries(this.proj!, 0, G, 0),
+      resetGate: this.timeSeries(this.proj!, 0, G, H),
+      candidate: this.timeSeries(this.proj!, 0, G, 2 * H),
+      hiddenState: this.timeSeries(this.hs!, this.B * H, H, 0),
+    };
+  }
+
+  getConfig(): LayerConfig {
+    return { ...this.baseConfig(), recurrentActivation: this.recurrentActivation, resetAfter: this.resetAfter };
+  }
+}
+
+/**
+ * Fully-connected recurrent layer: h' = tanh(x W + h U + b).
+ * Input [B, T, I]; output [B, H] or [B, T, H]. Weights: kernel [I, H] (glorotUniform),
+ * recurrent_kernel [H, H] (orthogonal), bias [H] (zeros).
+ *
+ * @example layers.simpleRnn({ units: 16 })
+ */
+export class SimpleRNN extends RecurrentLayer {
+  readonly className = "SimpleRNN";
+  protected readonly gateCount = 1;
+  protected readonly stateCount = 1;
+
+  constructor(args: SimpleRnnArgs) {
+    super(args, "simpleRnn");
+  }
+
+  protected cellForward(B: number, T: number): void {
+    rnnForward(B, T, this.units, this.recurrentKernel.value, this.proj!, this.hs!, this.activation, this.recMask, this.hm);
+  }
+
+  protected cellBackward(B: number, T: number, dhs: Float32Array | null, dh: Float32Array): Float32Array {
+    const H = this.units;
+    const dZ = this.buf("dZ", T * B * H);
+    rnnBackward(B, T, H, this.recurrentKernel.value, this.hs!, this.activation, this.recMask, dhs, dh, dZ);
+    gemm(true, false, H, H, T * B, 1, this.hPrev(), 0, H, dZ, 0, H, 1, this.recurrentKernel.grad, 0, H);
+    return dZ;
+  }
+
+  protected finalStates(B: number, T: number): Tensor[] {
+    const BH = B * this.units;
+    return [new Tensor(this.hs!.slice(T * BH, (T + 1) * BH), [B, this.units])];
+  }
+
+  getConfig(): LayerConfig {
+    return this.baseConfig();
+  }
+}
+
+export { RecurrentLayer };

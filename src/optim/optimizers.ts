@@ -1,0 +1,168 @@
+// Optimizers over the model's one flat parameter buffer: each step is one loop over it.
+// Rules and defaults follow Keras (epsilon 1e-7); clipping by global norm or by value comes first.
+
+import { ConfigError } from "../tensor/errors.js";
+
+export type OptimizerName = "sgd" | "rmsprop" | "adagrad" | "adam" | "adamw";
+
+export interface OptimizerConfig {
+  type: OptimizerName;
+  /** Default 0.01 for sgd, 0.001 otherwise (Keras). */
+  learningRate?: number;
+  /** Scale all gradients down together when their global L2 norm exceeds this. */
+  clipNorm?: number;
+  /** Clip every gradient element to [-clipValue, clipValue]. */
+  clipValue?: number;
+  /** sgd: momentum (default 0); rmsprop: momentum (default 0). */
+  momentum?: number;
+  /** sgd: Nesterov momentum. Default false. */
+  nesterov?: boolean;
+  /** rmsprop: decay of the squared-gradient average. Default 0.9. */
+  rho?: number;
+  /** adam, adamw. Defaults 0.9 and 0.999. */
+  beta1?: number;
+  beta2?: number;
+  /** Default 1e-7. */
+  epsilon?: number;
+  /** adagrad: starting accumulator value. Default 0.1. */
+  initialAccumulatorValue?: number;
+  /** adamw: decoupled weight decay. Default 0.004 (Keras). */
+  weightDecay?: number;
+}
+
+const NAMES: readonly OptimizerName[] = ["sgd", "rmsprop", "adagrad", "adam", "adamw"];
+
+export class Optimizer {
+  readonly type: OptimizerName;
+  learningRate: number;
+  readonly config: Required<Omit<OptimizerConfig, "clipNorm" | "clipValue">> & Pick<OptimizerConfig, "clipNorm" | "clipValue">;
+  /** Steps taken so far. */
+  iterations = 0;
+  /** Per-parameter state, each the layout of the parameter buffer (Adam: m, v). */
+  slots: Float32Array[] = [];
+
+  constructor(cfg: OptimizerConfig | OptimizerName) {
+    const c = typeof cfg === "string" ? { type: cfg } : cfg;
+    if (!NAMES.includes(c.type)) throw new ConfigError(`unknown optimizer "${c.type as string}"; choose one of ${NAMES.join(", ")}`);
+    this.type = c.type;
+    this.config = {
+      type: c.type,
+      learningRate: c.learningRate ?? (c.type === "sgd" ? 0.01 : 0.001),
+      momentum: c.momentum ?? 0,
+      nesterov: c.nesterov ?? false,
+      rho: c.rho ?? 0.9,
+      beta1: c.beta1 ?? 0.9,
+      beta2: c.beta2 ?? 0.999,
+      epsilon: c.epsilon ?? 1e-7,
+      initialAccumulatorValue: c.initialAccumulatorValue ?? 0.1,
+      weightDecay: c.weightDecay ?? 0.004,
+      clipNorm: c.clipNorm,
+      clipValue: c.clipValue,
+    };
+    this.learningRate = this.config.learningRate;
+    for (const [k, v] of Object.entries(this.config)) {
+      if (typeof v === "number" && !(Number.isFinite(v) && v >= 0)) throw new ConfigError(`optimizer ${this.type}: ${k} must be a non-negative number, got ${v}`);
+    }
+  }
+
+  /** Configuration with the current learning rate, for model.json. */
+  getConfig(): OptimizerConfig {
+    const { clipNorm, clipValue, ...rest } = this.config;
+    return { ...rest, learningRate: this.learningRate, ...(clipNorm !== undefined ? { clipNorm } : {}), ...(clipValue !== undefined ? { clipValue } : {}) };
+  }
+
+  private ensureSlots(n: number): void {
+    const count = this.type === "sgd" ? (this.config.momentum > 0 ? 1 : 0)
+      : this.type === "rmsprop" ? (this.config.momentum > 0 ? 2 : 1)
+      : this.type === "adagrad" ? 1 : 2;
+    if (this.slots.length === count && (count === 0 || this.slots[0]!.length === n)) return;
+    this.slots = Array.from({ length: count }, () => new Float32Array(n));
+    if (this.type === "adagrad") this.slots[0]!.fill(this.config.initialAccumulatorValue);
+  }
+
+  /** One update of `w` from gradients `g` (same layout). Clips `g` in place first. */
+  step(w: Float32Array, g: Float32Array): void {
+    const n = w.length;
+    this.ensureSlots(n);
+    clipGradients(g, this.config.clipNorm, this.config.clipValue);
+    this.iterations++;
+    const lr = this.learningRate;
+    const c = this.config;
+    const eps = c.epsilon;
+    switch (this.type) {
+      case "sgd": {
+        if (c.momentum === 0) {
+          for (let i = 0; i < n; i++) w[i] -= lr * g[i]!;
+          return;
+        }
+        const v = this.slots[0]!;
+        const mu = c.momentum;
+        for (let i = 0; i < n; i++) {
+          const vi = mu * v[i]! - lr * g[i]!;
+          v[i] = vi;
+          w[i] += c.nesterov ? mu * vi - lr * g[i]! : vi;
+        }
+        return;
+      }
+      case "rmsprop": {
+        const a = this.slots[0]!;
+        const rho = c.rho;
+        if (c.momentum > 0) {
+          const m = this.slots[1]!;
+          for (let i = 0; i < n; i++) {
+            const gi = g[i]!;
+            a[i] = rho * a[i]! + (1 - rho) * gi * gi;
+            m[i] = c.momentum * m[i]! + (lr * gi) / (Math.sqrt(a[i]!) + eps);
+            w[i] -= m[i]!;
+          }
+          return;
+        }
+        for (let i = 0; i < n; i++) {
+          const gi = g[i]!;
+          a[i] = rho * a[i]! + (1 - rho) * gi * gi;
+          w[i] -= (lr * gi) / (Math.sqrt(a[i]!) + eps);
+        }
+        return;
+      }
+      case "adagrad": {
+        const a = this.slots[0]!;
+        for (let i = 0; i < n; i++) {
+          const gi = g[i]!;
+          a[i] += gi * gi;
+          w[i] -= (lr * gi) / (Math.sqrt(a[i]!) + eps);
+        }
+        return;
+      }
+      case "adam":
+      case "adamw": {
+        const m = this.slots[0]!, v = this.slots[1]!;
+        const b1 = c.beta1, b2 = c.beta2, t = this.iterations;
+        const alpha = (lr * Math.sqrt(1 - Math.pow(b2, t))) / (1 - Math.pow(b1, t));
+        const decay = this.type === "adamw" ? lr * c.weightDecay : 0;
+        for (let i = 0; i < n; i++) {
+          const gi = g[i]!;
+          if (decay) w[i] -= decay * w[i]!;
+          m[i] += (gi - m[i]!) * (1 - b1);
+          v[i] += (gi * gi - v[i]!) * (1 - b2);
+          w[i] -= (alpha * m[i]!) / (Math.sqrt(v[i]!) + eps);
+        }
+        return;
+      }
+    }
+  }
+}
+
+/** Global-norm clipping (all gradients scaled together), then element clipping. Returns the norm before clipping. */
+export function clipGradients(g: Float32Array, clipNorm?: number, clipValue?: number): number {
+  let ss = 0;
+  for (let i = 0; i < g.length; i++) ss += g[i]! * g[i]!;
+  const norm = Math.sqrt(ss);
+  if (clipNorm !== undefined && norm > clipNorm) {
+    const s = clipNorm / norm;
+    for (let i = 0; i < g.length; i++) g[i] *= s;
+  }
+  if (clipValue !== undefined) {
+    for (let i = 0; i < g.length; i++) g[i] = Math.min(clipValue, Math.max(-clipValue, g[i]!));
+  }
+  return norm;
+}
