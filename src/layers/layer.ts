@@ -133,6 +133,10 @@ export abstract class Layer {
   }
 
   /** Check a batch's shape against the built input shape; names the layer and both shapes. */
+  checkInputShape(x: Tensor): void {
+    this.checkInput(x);
+  }
+
   protected checkInput(x: Tensor): void {
     const want = this.inputShape!;
     const got = x.shape.slice(1);

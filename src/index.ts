@@ -1,0 +1,14 @@
+// Public API: re-exports only.
+
+export { Tensor, tensor, zeros, toTensor, type Shape, type NestedArray } from "./tensor/tensor.js";
+export { Rng } from "./tensor/rng.js";
+export { ShapeError, NonFiniteError, ConfigError, ModelFormatError, DataError } from "./tensor/errors.js";
+export type { InitializerName } from "./tensor/initializers.js";
+export type { Activation } from "./kernels/activations.js";
+export type { LossName, LossSpec } from "./kernels/losses.js";
+export * as layers from "./layers/index.js";
+export * as callbacks from "./models/callbacks.js";
+export { Optimizer, clipGradients, type OptimizerConfig, type OptimizerName } from "./optim/optimizers.js";
+export { Sequential, sequential, type SequentialOptions, type CompileArgs, type FitArgs, type History } from "./models/sequential.js";
+export type { Callback, Logs } from "./models/callbacks.js";
+export { loadModel, saveModel } from "./io/save.js";

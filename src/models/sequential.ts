@@ -1,0 +1,477 @@
+// Sequential model: a stack of layers over one flat parameter buffer and one gradient buffer of the
+// same layout (DESIGN decision 2), with Keras's compile / fit / evaluate / predict / summary.
+
+import { Tensor, toTensor, assertFinite, type NestedArray, sizeOf, shapesEqual } from "../tensor/tensor.js";
+import { Rng } from "../tensor/rng.js";
+import { ConfigError, NonFiniteError, ShapeError, fmtShape } from "../tensor/errors.js";
+import { Layer, Input, RecurrentLayer, LSTM, GRU, type LstmInternals, type GruInternals } from "../layers/index.js";
+import { Optimizer, type OptimizerConfig, type OptimizerName } from "../optim/optimizers.js";
+import { checkLoss, lossForward, type LossName, type LossSpec } from "../kernels/losses.js";
+import { MetricAccumulator, checkMetric, type MetricName } from "./metrics.js";
+import { type Callback, type Logs, TerminateOnNaN } from "./callbacks.js";
+import { ProgressLogger } from "./progress.js";
+
+export interface SequentialOptions {
+  /** Seed for initial weights, dropout masks and shuffling. Default 42. */
+  seed?: number;
+  /** Default "sequential". */
+  name?: string;
+}
+
+export interface CompileArgs {
+  optimizer: OptimizerConfig | OptimizerName | Optimizer;
+  loss: LossName | LossSpec;
+  metrics?: string[];
+}
+
+export type Data = Tensor | NestedArray;
+
+export interface FitArgs {
+  /** Default 1. */
+  epochs?: number;
+  /** Default 32. */
+  batchSize?: number;
+  /** Fraction of the samples, taken from the end before shuffling, held out for validation. */
+  validationSplit?: number;
+  validationData?: [Data, Data];
+  /** Shuffle the training samples every epoch. Default true. */
+  shuffle?: boolean;
+  callbacks?: Callback[];
+  /** 0 silent, 1 progress bar, 2 one line per epoch; "auto" (default): 1 on a terminal, 2 otherwise. */
+  verbose?: 0 | 1 | 2 | "auto";
+  /** Epoch to start from (resuming a saved run). Default 0. */
+  initialEpoch?: number;
+}
+
+export interface History {
+  epoch: number[];
+  history: Record<string, number[]>;
+  /** Why training ended before `epochs`, if it did. */
+  stopReason?: string;
+}
+
+export interface EvaluateArgs {
+  batchSize?: number;
+}
+
+const LAYER_PREFIX: Record<string, string> = {
+  SimpleRNN: "simple_rnn", TimeDistributed: "time_distributed", RepeatVector: "repeat_vector", InputLayer: "input_layer",
+};
+
+/** Mix a seed with integers into a new 32-bit seed (per-layer, per-epoch random streams). */
+export function mixSeed(seed: number, a: number, b: number): number {
+  let h = Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(a + 1, 0xc2b2ae35) ^ Math.imul(b + 1, 0x27d4eb2f);
+  h ^= h >>> 15;
+  h = Math.imul(h, 0x2c1b3c6d);
+  h ^= h >>> 12;
+  return h >>> 0;
+}
+
+export class Sequential {
+  readonly layers: Layer[];
+  readonly seed: number;
+  name: string;
+  /** All weights, in layer order (each layer's views point here). */
+  parameters = new Float32Array(0);
+  /** Gradients, same layout as `parameters`. */
+  gradients = new Float32Array(0);
+  optimizer: Optimizer | null = null;
+  loss: LossSpec | null = null;
+  metrics: MetricName[] = [];
+  /** Set by callbacks to end training after the current epoch. */
+  stopTraining = false;
+  /** Epochs trained so far (saved with the model, for resuming). */
+  epochsTrained = 0;
+  private inputShapeValue: number[] | null = null;
+
+  constructor(layers: Layer[], options: SequentialOptions = {}) {
+    if (!Array.isArray(layers) || layers.length === 0) throw new ConfigError("sequential: give at least one layer");
+    this.layers = [...layers];
+    this.seed = options.seed ?? 42;
+    this.name = options.name ?? "sequential";
+    this.layers.slice(1).forEach((l, k) => {
+      if (l instanceof Input) throw new ConfigError(`sequential: an input layer may only come first (found at position ${k + 1})`);
+    });
+    this.nameLayers();
+    const first = this.layers[0]!;
+    if (first.declaredInputShape) this.build(first.declaredInputShape);
+  }
+
+  get built(): boolean {
+    return this.inputShapeValue !== null;
+  }
+
+  /** Per-sample input shape, once built. */
+  get inputShape(): number[] | null {
+    return this.inputShapeValue ? [...this.inputShapeValue] : null;
+  }
+
+  /** Per-sample output shape, once built. */
+  get outputShape(): number[] | null {
+    const last = this.layers[this.layers.length - 1]!;
+    return last.outputShape ? [...last.outputShape] : null;
+  }
+
+  private nameLayers(): void {
+    const used = new Set<string>();
+    for (const l of this.layers) if (l.name) {
+      if (used.has(l.name)) throw new ConfigError(`sequential: two layers are named "${l.name}"`);
+      used.add(l.name);
+    }
+    const counts = new Map<string, number>();
+    for (const l of this.layers) {
+      if (l.name) continue;
+      const base = LAYER_PREFIX[l.className] ?? l.className.toLowerCase();
+      let k = counts.get(base) ?? 0;
+      let name = k === 0 ? base : `${base}_${k}`;
+      while (used.has(name)) name = `${base}_${++k}`;
+      counts.set(base, k + 1);
+      used.add(name);
+      l.name = name;
+    }
+  }
+
+  /** Build every layer for a per-sample input shape, allocate the flat buffers and initialise the weights. */
+  build(inputShape: number[]): void {
+    if (this.built) return;
+    let shape = [...inputShape];
+    for (const l of this.layers) {
+      if (l instanceof RecurrentLayer && l.returnState) {
+        throw new ConfigError(`layer "${l.name}": returnState has no place in a Sequential model; call the layer's forwardWithState() directly`);
+      }
+      shape = l.build(shape);
+    }
+    const params = this.layers.flatMap((l) => l.allParams());
+    const total = params.reduce((s, p) => s + p.size, 0);
+    this.parameters = new Float32Array(total);
+    this.gradients = new Float32Array(total);
+    const rng = new Rng(this.seed);
+    let off = 0;
+    for (const p of params) {
+      p.value = this.parameters.subarray(off, off + p.size);
+      p.grad = this.gradients.subarray(off, off + p.size);
+      p.initialize(rng);
+      off += p.size;
+    }
+    this.inputShapeValue = [...inputShape];
+    this.seedLayers(0x7fffffff);
+  }
+
+  /** Give each layer its own random stream for `epoch` (so a resumed run draws the same masks). */
+  private seedLayers(epoch: number): void {
+    this.layers.forEach((l, k) => l.setRng(new Rng(mixSeed(this.seed, k, epoch))));
+  }
+
+  private ensureBuilt(x: Tensor, where: string): void {
+    if (this.built) return;
+    if (x.rank < 2) throw new ShapeError(`${where}: input needs a batch axis, got shape ${fmtShape(x.shape)}`);
+    this.build(x.shape.slice(1) as number[]);
+  }
+
+  compile(args: CompileArgs): void {
+    this.optimizer = args.optimizer instanceof Optimizer ? args.optimizer : new Optimizer(args.optimizer);
+    this.loss = checkLoss(args.loss);
+    this.metrics = (args.metrics ?? []).map(checkMetric);
+  }
+
+  /** Forward through every layer. */
+  forward(x: Tensor, training = false): Tensor {
+    this.ensureBuilt(x, "forward");
+    let h = x;
+    for (const l of this.layers) h = l.forward(h, training);
+    return h;
+  }
+
+  /** Backward through every layer from dL/d(output); accumulates into `gradients`, returns dL/dx. */
+  backward(dy: Tensor): Tensor {
+    let g = dy;
+    for (let k = this.layers.length - 1; k >= 0; k--) g = this.layers[k]!.backward(g);
+    return g;
+  }
+
+  zeroGrads(): void {
+    this.gradients.fill(0);
+  }
+
+  countParams(): number {
+    return this.parameters.length;
+  }
+
+  getWeights(): Tensor[] {
+    return this.layers.flatMap((l) => l.getWeights());
+  }
+
+  getGradients(): Tensor[] {
+    return this.layers.flatMap((l) => l.getGradients());
+  }
+
+  setWeights(weights: Tensor[]): void {
+    this.requireBuilt("setWeights");
+    let k = 0;
+    for (const l of this.layers) {
+      const n = l.allParams().length;
+      if (k + n > weights.length) {
+        throw new ShapeError(`setWeights: expected ${this.layers.reduce((s, m) => s + m.allParams().length, 0)} arrays, got ${weights.length}`);
+      }
+      l.setWeights(weights.slice(k, k + n));
+      k += n;
+    }
+    if (k !== weights.length) throw new ShapeError(`setWeights: expected ${k} arrays, got ${weights.length}`);
+  }
+
+  resetStates(): void {
+    for (const l of this.layers) l.resetStates();
+  }
+
+  private requireBuilt(what: string): void {
+    if (!this.built) throw new ConfigError(`${what}: the model is not built yet; start it with layers.input({ shape }) or call fit/predict first`);
+  }
+
+  private requireCompiled(what: string): { loss: LossSpec; optimizer: Optimizer } {
+    if (!this.loss || !this.optimizer) throw new ConfigError(`${what}: call compile({ optimizer, loss }) first`);
+    return { loss: this.loss, optimizer: this.optimizer };
+  }
+
+  /** Check targets against the model output; sparse cross-entropy takes class ids without the class axis. */
+  private checkTargets(y: Tensor, x: Tensor, what: string): void {
+    if (y.shape[0] !== x.shape[0]) {
+      throw new ShapeError(`${what}: x has ${x.shape[0]} samples but y has ${y.shape[0]}`);
+    }
+    const out = this.outputShape!;
+    const got = y.shape.slice(1);
+    const sparse = this.loss?.name === "sparseCategoricalCrossentropy";
+    const ok = sparse
+      ? shapesEqual(got, out.slice(0, -1)) || shapesEqual(got, [...out.slice(0, -1), 1])
+      : shapesEqual(got, out);
+    if (!ok) {
+      const want = sparse ? `${fmtShape([null, ...out.slice(0, -1)])} (class ids)` : fmtShape([null, ...out]);
+      throw new ShapeError(`${what}: targets have shape ${fmtShape(y.shape)} but the model outputs ${want} (last layer "${this.layers[this.layers.length - 1]!.name}")`);
+    }
+  }
+
+  private classes(): number {
+    const out = this.outputShape!;
+    return out[out.length - 1]!;
+  }
+
+  async fit(xIn: Data, yIn: Data, args: FitArgs = {}): Promise<History> {
+    const { loss, optimizer } = this.requireCompiled("fit");
+    let x = toTensor(xIn, "fit: x");
+    let y = toTensor(yIn, "fit: y");
+    assertFinite(x, "fit: x");
+    assertFinite(y, "fit: y");
+    this.ensureBuilt(x, "fit");
+    this.layers[0]!.checkInputShape(x);
+    this.checkTargets(y, x, "fit");
+    const epochs = args.epochs ?? 1;
+    const batchSize = args.batchSize ?? 32;
+    if (!Number.isInteger(batchSize) || batchSize <= 0) throw new ConfigError(`fit: batchSize must be a positive integer, got ${batchSize}`);
+    if (!Number.isInteger(epochs) || epochs < 0) throw new ConfigError(`fit: epochs must be a non-negative integer, got ${epochs}`);
+
+    let xv: Tensor | null = null;
+    let yv: Tensor | null = null;
+    if (args.validationData) {
+      xv = toTensor(args.validationData[0], "fit: validation x");
+      yv = toTensor(args.validationData[1], "fit: validation y");
+      assertFinite(xv, "fit: validation x");
+      assertFinite(yv, "fit: validation y");
+      this.checkTargets(yv, xv, "fit (validationData)");
+    } else if (args.validationSplit) {
+      const s = args.validationSplit;
+      if (!(s > 0 && s < 1)) throw new ConfigError(`fit: validationSplit must be in (0, 1), got ${s}`);
+      const n = x.shape[0]!;
+      const cut = Math.floor(n * (1 - s));
+      if (cut <= 0 || cut >= n) throw new ConfigError(`fit: validationSplit ${s} of ${n} samples leaves an empty training or validation set`);
+      xv = x.slice0(cut, n);
+      yv = y.slice0(cut, n);
+      x = x.slice0(0, cut);
+      y = y.slice0(0, cut);
+    }
+
+    const n = x.shape[0]!;
+    const steps = Math.ceil(n / batchSize);
+    const verbose = args.verbose === undefined || args.verbose === "auto" ? (process.stdout.isTTY ? 1 : 2) : args.verbose;
+    const callbacks: Callback[] = [...(args.callbacks ?? [])];
+    if (verbose) callbacks.push(new ProgressLogger(verbose, epochs, steps));
+    for (const c of callbacks) c.model = this;
+    const quietOnNaN = callbacks.some((c) => c instanceof TerminateOnNaN);
+    const accs = this.metrics.map((m) => new MetricAccumulator(m, loss.name === "sparseCategoricalCrossentropy"));
+    const classes = this.classes();
+    const history: History = { epoch: [], history: {} };
+    const lastGood = new Float32Array(this.parameters.length);
+    const shuffle = args.shuffle ?? true;
+    this.stopTraining = false;
+
+    for (const c of callbacks) await c.onTrainBegin?.({});
+    for (let epoch = args.initialEpoch ?? 0; epoch < epochs && !this.stopTraining; epoch++) {
+      this.seedLayers(epoch);
+      const order = shuffle ? new Rng(mixSeed(this.seed, -1, epoch)).permutation(n) : identity(n);
+      for (const c of callbacks) await c.onEpochBegin?.(epoch, {});
+      let lossSum = 0;
+      let seen = 0;
+      for (const a of accs) a.reset();
+      for (let b = 0; b < steps; b++) {
+        const lo = b * batchSize, hi = Math.min(n, lo + batchSize);
+        for (const c of callbacks) await c.onBatchBegin?.(b, {});
+        const xb = x.gather0(order, lo, hi);
+        const yb = y.gather0(order, lo, hi);
+        this.zeroGrads();
+        const out = this.forward(xb, true);
+        const grad = new Float32Array(out.size);
+        const l = lossForward(loss, out.data, yb.data, classes, grad);
+        if (!Number.isFinite(l)) {
+          if (epoch > (args.initialEpoch ?? 0) || b > 0) this.parameters.set(lastGood);
+          const msg = `loss became ${l} at epoch ${epoch + 1}, batch ${b + 1}; training stopped and the weights of the last finite step were kept`;
+          history.stopReason = msg;
+          if (!quietOnNaN) throw new NonFiniteError(msg);
+          this.stopTraining = true;
+          break;
+        }
+        lastGood.set(this.parameters);
+        this.backward(new Tensor(grad, out.shape));
+        optimizer.step(this.parameters, this.gradients);
+        lossSum += l * (hi - lo);
+        seen += hi - lo;
+        for (const a of accs) a.update(out.data, yb.data, classes);
+        const batchLogs: Logs = { loss: lossSum / seen };
+        accs.forEach((a) => (batchLogs[a.name] = a.result()));
+        for (const c of callbacks) await c.onBatchEnd?.(b, batchLogs);
+      }
+      if (seen === 0) break;
+      const logs: Logs = { loss: lossSum / seen };
+      accs.forEach((a) => (logs[a.name] = a.result()));
+      if (xv && yv) {
+        const v = this.evaluate(xv, yv, { batchSize });
+        for (const [k, val] of Object.entries(v)) logs[`val_${k}`] = val;
+      }
+      this.epochsTrained = epoch + 1;
+      history.epoch.push(epoch);
+      for (const [k, v] of Object.entries(logs)) (history.history[k] ??= []).push(v);
+      for (const c of callbacks) await c.onEpochEnd?.(epoch, logs);
+      if (this.stopTraining && !history.stopReason) history.stopReason = `stopped by a callback after epoch ${epoch + 1}`;
+    }
+    for (const c of callbacks) await c.onTrainEnd?.({});
+    return history;
+  }
+
+  /** Loss and metrics over a data set, in inference mode. */
+  evaluate(xIn: Data, yIn: Data, args: EvaluateArgs = {}): Record<string, number> {
+    const loss = this.requireCompiled("evaluate").loss;
+    const x = toTensor(xIn, "evaluate: x");
+    const y = toTensor(yIn, "evaluate: y");
+    assertFinite(x, "evaluate: x");
+    assertFinite(y, "evaluate: y");
+    this.ensureBuilt(x, "evaluate");
+    this.layers[0]!.checkInputShape(x);
+    this.checkTargets(y, x, "evaluate");
+    const batchSize = args.batchSize ?? 32;
+    const classes = this.classes();
+    const accs = this.metrics.map((m) => new MetricAccumulator(m, loss.name === "sparseCategoricalCrossentropy"));
+    const n = x.shape[0]!;
+    let s = 0;
+    for (let lo = 0; lo < n; lo += batchSize) {
+      const hi = Math.min(n, lo + batchSize);
+      const out = this.forward(x.slice0(lo, hi), false);
+      const yb = y.slice0(lo, hi);
+      s += lossForward(loss, out.data, yb.data, classes, null) * (hi - lo);
+      for (const a of accs) a.update(out.data, yb.data, classes);
+    }
+    const res: Record<string, number> = { loss: s / n };
+    for (const a of accs) res[a.name] = a.result();
+    return res;
+  }
+
+  /** Outputs for every sample, in inference mode, computed in batches. */
+  predict(xIn: Data, args: EvaluateArgs = {}): Tensor {
+    const x = toTensor(xIn, "predict: x");
+    assertFinite(x, "predict: x");
+    this.ensureBuilt(x, "predict");
+    this.layers[0]!.checkInputShape(x);
+    const batchSize = args.batchSize ?? 32;
+    const n = x.shape[0]!;
+    const out = this.outputShape!;
+    const per = sizeOf(out);
+    const result = new Float32Array(n * per);
+    for (let lo = 0; lo < n; lo += batchSize) {
+      const hi = Math.min(n, lo + batchSize);
+      const y = this.forward(x.slice0(lo, hi), false);
+      result.set(y.data, lo * per);
+    }
+    return new Tensor(result, [n, ...out]);
+  }
+
+  /** The layer with this name or index. */
+  getLayer(which: string | number): Layer {
+    const l = typeof which === "number" ? this.layers[which] : this.layers.find((m) => m.name === which);
+    if (!l) throw new ConfigError(`getLayer: no layer ${JSON.stringify(which)}; layers are ${this.layers.map((m) => m.name).join(", ")}`);
+    return l;
+  }
+
+  /**
+   * Per-timestep gate activations and states of an LSTM or GRU layer for inputs x,
+   * each [B, T, H] (inference mode; the layers below it run first).
+   */
+  inspect(which: string | number, xIn: Data): LstmInternals | GruInternals {
+    const x = toTensor(xIn, "inspect: x");
+    this.ensureBuilt(x, "inspect");
+    const target = this.getLayer(which);
+    let h = x;
+    for (const l of this.layers) {
+      if (l === target) {
+        if (l instanceof LSTM || l instanceof GRU) return l.inspect(h);
+        throw new ConfigError(`inspect: layer "${l.name}" is a ${l.className}; only LSTM and GRU layers have gates to inspect`);
+      }
+      h = l.forward(h, false);
+    }
+    throw new ConfigError("inspect: layer not found");
+  }
+
+  /** A Keras-style table: layer (type), output shape, parameter count; then the totals. */
+  summary(): string {
+    this.requireBuilt("summary");
+    const rows = this.layers
+      .filter((l) => !(l instanceof Input))
+      .map((l) => [`${l.name} (${l.className})`, `(None, ${l.outputShape!.join(", ")})`, l.countParams().toLocaleString("en-US")]);
+    const head = ["Layer (type)", "Output Shape", "Param #"];
+    const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)) + 2);
+    const cell = (s: string, i: number): string => (i === 2 ? s.padStart(w[i]! - 1) + " " : " " + s.padEnd(w[i]! - 1));
+    const line = (l: string, m: string, r: string, f: string): string => l + w.map((n) => f.repeat(n)).join(m) + r;
+    const total = this.countParams();
+    const bytes = (n: number): string => {
+      const b = n * 4;
+      return b >= 1024 * 1024 ? `${(b / 1024 / 1024).toFixed(2)} MB` : b >= 1024 ? `${(b / 1024).toFixed(2)} KB` : `${b.toFixed(2)} B`;
+    };
+    const out = [
+      `Model: "${this.name}"`,
+      line("┏", "┳", "┓", "━"),
+      "┃" + head.map(cell).join("┃") + "┃",
+      line("┡", "╇", "┩", "━"),
+      ...rows.flatMap((r, k) => [
+        "│" + r.map(cell).join("│") + "│",
+        ...(k < rows.length - 1 ? [line("├", "┼", "┤", "─")] : []),
+      ]),
+      line("└", "┴", "┘", "─"),
+      ` Total params: ${total.toLocaleString("en-US")} (${bytes(total)})`,
+      ` Trainable params: ${total.toLocaleString("en-US")} (${bytes(total)})`,
+      ` Non-trainable params: 0 (0.00 B)`,
+    ];
+    return out.join("\n");
+  }
+
+  /** Save to a directory: model.json (topology, compile settings, training state) + weights.bin. */
+  async save(dir: string, opts: { overwrite?: boolean } = {}): Promise<void> {
+    const { saveModel } = await import("../io/save.js");
+    await saveModel(this, dir, opts);
+  }
+}
+
+function identity(n: number): Int32Array {
+  const p = new Int32Array(n);
+  for (let i = 0; i < n; i++) p[i] = i;
+  return p;
+}
+
+/** Build a Sequential model; `seed` makes initial weights, dropout and shuffling reproducible. */
+export function sequential(layers: Layer[], options: SequentialOptions = {}): Sequential {
+  return new Sequential(layers, options);
+}
