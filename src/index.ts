@@ -12,3 +12,4 @@ export { Optimizer, clipGradients, type OptimizerConfig, type OptimizerName } fr
 export { Sequential, sequential, type SequentialOptions, type CompileArgs, type FitArgs, type History } from "./models/sequential.js";
 export type { Callback, Logs } from "./models/callbacks.js";
 export { loadModel, saveModel } from "./io/save.js";
+export { fromTorchStateDict, toTorchStateDict, type TorchStateDict, type TorchTensor, type TorchConvertOptions } from "./io/torch.js";
