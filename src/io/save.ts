@@ -1,8 +1,8 @@
-// Save and load models: model.json (topology, compile settings, training state) beside weights.bin
+// Save and load models: model.json (topology, compile settings, training state) beside weights-<crc>.bin
 // (a header with a magic number and version, the flat parameters, then the optimizer's slots).
 // Files are written to temporary names and renamed, so a failed save never leaves half a model.
 
-import { mkdir, readFile, rename, writeFile, stat } from "node:fs/promises";
+import { mkdir, readFile, rename, writeFile, stat, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import { ModelFormatError, ConfigError } from "../tensor/errors.js";
 import { fromConfig } from "../layers/index.js";
@@ -26,7 +26,8 @@ export interface ModelJson {
   compile: { optimizer: OptimizerConfig; loss: LossSpec; metrics: string[] } | null;
   training: { epochsTrained: number; optimizerIterations: number; optimizerSlots: number };
   weights: { name: string; shape: number[] }[];
-  weightsFile: "weights.bin";
+  /** `weights-<crc32>.bin`: a new name per content, so model.json alone decides which weights are current. */
+  weightsFile: string;
   byteLength: number;
   crc32: string;
 }
@@ -82,14 +83,34 @@ export async function saveModel(model: Sequential, dir: string, opts: { overwrit
       optimizerSlots: slots.length,
     },
     weights: model.layers.flatMap((l) => l.allParams().map((p) => ({ name: `${l.name}/${p.name}`, shape: p.shape }))),
-    weightsFile: "weights.bin",
+    weightsFile: "",
     byteLength: bin.length,
     crc32: crc32(bin).toString(16).padStart(8, "0"),
   };
-  const tmpBin = await writeAtomic(join(dir, "weights.bin"), bin);
-  const tmpJson = await writeAtomic(modelPath, JSON.stringify(json, null, 2) + "\n");
-  await rename(tmpBin, join(dir, "weights.bin"));
-  await rename(tmpJson, modelPath);
+  json.weightsFile = `weights-${json.crc32}.bin`;
+  // model.json is the single commit point: the weights go to a new file named by their checksum,
+  // model.json is renamed over the old one last, and only then is the previous weights file removed.
+  // A save that fails anywhere leaves the previous checkpoint loadable.
+  const previous = await readFile(modelPath, "utf8").then((t) => (JSON.parse(t) as Partial<ModelJson>).weightsFile, () => undefined);
+  const temps: string[] = [];
+  const binPath = join(dir, json.weightsFile);
+  let binPlaced = false;
+  try {
+    temps.push(await writeAtomic(binPath, bin));
+    await rename(temps[0]!, binPath);
+    temps.length = 0;
+    binPlaced = true;
+    temps.push(await writeAtomic(modelPath, JSON.stringify(json, null, 2) + "\n"));
+    await rename(temps[0]!, modelPath);
+    temps.length = 0;
+  } catch (e) {
+    await Promise.all(temps.map((t) => unlink(t).catch(() => undefined)));
+    if (binPlaced && previous !== json.weightsFile) await unlink(binPath).catch(() => undefined);
+    throw e;
+  }
+  if (previous && previous !== json.weightsFile && /^weights(-[0-9a-f]{8})?\.bin$/.test(previous)) {
+    await unlink(join(dir, previous)).catch(() => undefined);
+  }
 }
 
 /** Load a model saved by `model.save(dir)`, with its optimizer state, ready to predict or resume training. */
@@ -120,7 +141,12 @@ export async function loadModel(dir: string): Promise<Sequential> {
   const crc = crc32(bin).toString(16).padStart(8, "0");
   if (crc !== json.crc32) throw new ModelFormatError(`loadModel: ${binPath} is corrupted: checksum ${crc} does not match ${json.crc32} recorded in model.json`);
 
-  const layers = json.layers.map((l) => fromConfig(l.className, l.config));
+  let layers;
+  try {
+    layers = json.layers.map((l) => fromConfig(l.className, l.config));
+  } catch (e) {
+    throw new ModelFormatError(`loadModel: ${modelPath} describes a layer this library cannot build: ${(e as Error).message}`);
+  }
   const model = new Sequential(layers, { seed: json.seed, name: json.name });
   model.build(json.inputShape);
   const P = view.getUint32(8, true);

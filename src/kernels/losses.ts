@@ -107,20 +107,24 @@ export function lossForward(spec: LossSpec, pred: Float32Array, target: Float32A
           // Keras rescales the probabilities to sum to 1, then clips.
           let tot = 0;
           for (let j = 0; j < classes; j++) tot += pred[o + j]!;
-          let ysum = 0;
           for (let j = 0; j < classes; j++) {
             const yj = y(j);
-            ysum += yj;
             const q = pred[o + j]! / tot;
             const qc = Math.min(Math.max(q, EPS), 1 - EPS);
             if (yj !== 0) s += -yj * Math.log(qc);
           }
           if (grad) {
+            // d/dp_j of -Σ y_k log(clip(p_k / tot)) = -y_j / p_j + Σ_{k inside the clip} y_k / tot;
+            // a clipped class is flat, so it contributes to neither term.
+            let ysumInside = 0;
+            for (let k = 0; k < classes; k++) {
+              const q = pred[o + k]! / tot;
+              if (q > EPS && q < 1 - EPS) ysumInside += y(k);
+            }
             for (let j = 0; j < classes; j++) {
               const q = pred[o + j]! / tot;
               const inside = q > EPS && q < 1 - EPS;
-              // d/dp_j of -Σ y_k log(p_k / tot) = -y_j / p_j + Σ y_k / tot
-              grad[o + j] = ((inside ? -y(j) / pred[o + j]! : 0) + ysum / tot) / rows;
+              grad[o + j] = ((inside ? -y(j) / pred[o + j]! : 0) + ysumInside / tot) / rows;
             }
           }
         }

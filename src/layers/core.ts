@@ -5,7 +5,7 @@ import { ConfigError, ShapeError, fmtShape } from "../tensor/errors.js";
 import type { InitializerName } from "../tensor/initializers.js";
 import { gemm, fillRows, addColumnSums } from "../kernels/gemm.js";
 import {
-  activate, activateBackward, checkActivation, softmaxRows, softmaxRowsBackward, type Activation,
+  activate, activateBackward, ACTIVATIONS, softmaxRows, softmaxRowsBackward, type Activation,
 } from "../kernels/activations.js";
 import { Layer, Param, type LayerArgs, type LayerConfig } from "./layer.js";
 
@@ -67,7 +67,10 @@ export class Dense extends Layer {
     if (!Number.isInteger(args.units) || args.units <= 0) throw new ConfigError(`dense: units must be a positive integer, got ${String(args.units)}`);
     this.units = args.units;
     const act = args.activation ?? "linear";
-    this.activation = act === "softmax" ? "softmax" : checkActivation(act, "dense");
+    if (act !== "softmax" && !(ACTIVATIONS as readonly string[]).includes(act)) {
+      throw new ConfigError(`dense: unknown activation "${act}"; choose one of ${[...ACTIVATIONS, "softmax"].join(", ")}`);
+    }
+    this.activation = act;
     this.useBias = args.useBias ?? true;
     this.kernelInitializer = args.kernelInitializer ?? "glorotUniform";
     this.biasInitializer = args.biasInitializer ?? "zeros";

@@ -320,8 +320,12 @@ export class Sequential {
         const grad = new Float32Array(out.size);
         const l = lossForward(loss, out.data, yb.data, classes, grad);
         if (!Number.isFinite(l)) {
-          if (epoch > (args.initialEpoch ?? 0) || b > 0) this.parameters.set(lastGood);
-          const msg = `loss became ${l} at epoch ${epoch + 1}, batch ${b + 1}; training stopped and the weights of the last finite step were kept`;
+          const first = epoch === (args.initialEpoch ?? 0) && b === 0;
+          if (!first) this.parameters.set(lastGood);
+          const kept = first
+            ? "the weights are unchanged (the starting weights already give a non-finite loss: check the data scale and the loss)"
+            : "the weights of the last finite step were kept";
+          const msg = `loss became ${l} at epoch ${epoch + 1}, batch ${b + 1}; training stopped and ${kept}`;
           history.stopReason = msg;
           if (!quietOnNaN) throw new NonFiniteError(msg);
           this.stopTraining = true;

@@ -1,5 +1,6 @@
 // Optimizers over the model's one flat parameter buffer: each step is one loop over it.
-// Rules and defaults follow Keras (epsilon 1e-7); clipping by global norm or by value comes first.
+// Rules and defaults follow Keras 3 (epsilon 1e-7; rmsprop and adagrad divide by sqrt(v + ε), adam by
+// sqrt(v) + ε with the bias correction folded into the rate); clipping by global norm or by value comes first.
 
 import { ConfigError } from "../tensor/errors.js";
 
@@ -112,7 +113,7 @@ export class Optimizer {
           for (let i = 0; i < n; i++) {
             const gi = g[i]!;
             a[i] = rho * a[i]! + (1 - rho) * gi * gi;
-            m[i] = c.momentum * m[i]! + (lr * gi) / (Math.sqrt(a[i]!) + eps);
+            m[i] = c.momentum * m[i]! + (lr * gi) / Math.sqrt(a[i]! + eps);
             w[i] -= m[i]!;
           }
           return;
@@ -120,7 +121,7 @@ export class Optimizer {
         for (let i = 0; i < n; i++) {
           const gi = g[i]!;
           a[i] = rho * a[i]! + (1 - rho) * gi * gi;
-          w[i] -= (lr * gi) / (Math.sqrt(a[i]!) + eps);
+          w[i] -= (lr * gi) / Math.sqrt(a[i]! + eps);
         }
         return;
       }
@@ -129,7 +130,7 @@ export class Optimizer {
         for (let i = 0; i < n; i++) {
           const gi = g[i]!;
           a[i] += gi * gi;
-          w[i] -= (lr * gi) / (Math.sqrt(a[i]!) + eps);
+          w[i] -= (lr * gi) / Math.sqrt(a[i]! + eps);
         }
         return;
       }

@@ -140,7 +140,12 @@ function flatten(v: NestedArray | readonly number[]): number[] {
 export function toTensor(x: Tensor | NestedArray, what = "input"): Tensor {
   if (x instanceof Tensor) return x;
   if (typeof x === "number") throw new ShapeError(`${what}: expected an array or Tensor, got a number`);
-  return tensor(x);
+  try {
+    return tensor(x);
+  } catch (e) {
+    if (e instanceof ShapeError) throw new ShapeError(e.message.replace(/^tensor:/, `${what}:`));
+    throw e;
+  }
 }
 
 /** Throw a NonFiniteError naming the first NaN or Infinity and its multi-index. */
