@@ -1,0 +1,43 @@
+// What the forecaster hands to the report: everything the HTML page and the terminal views draw.
+// Dates are ISO strings ("2020-01-05" or "2020-01-05T12:00:00Z"); errors are in the target's units.
+
+/** Error measures of one method on the test period. Lower is better for all four. */
+export interface MethodMetrics {
+  mae: number;
+  rmse: number;
+  smape: number;
+  /** MAE divided by the in-sample MAE of the naive forecast on the training data. */
+  mase: number;
+}
+
+export interface ForecastReportData {
+  /** Shown as the page title, e.g. "Seattle temp_mid, weekly". */
+  title: string;
+  target: string;
+  model: string;
+  freq: string;
+  horizon: number;
+  lookback: number;
+  season: number;
+  /** The whole observed series. */
+  series: { date: string; value: number }[];
+  /** Date of the last training point (the train/test split). */
+  trainEnd: string;
+  /** Start of the validation tail inside the training part, if one was held out. */
+  validationStart?: string;
+  lossHistory: { loss: number[]; val_loss?: number[] };
+  /** One-step-ahead forecasts (first horizon step) on the test period, with the baselines'. */
+  test: { date: string; actual: number; predicted: number; naive?: number; seasonalNaive?: number }[];
+  /** The H-step forecast made from the last training point; `actual` is null past the data. */
+  oneShot: { date: string; actual: number | null; predicted: number }[];
+  /** The forecast past the end of the data, with an interval when the forecaster made one. */
+  future: { date: string; value: number; lower?: number; upper?: number }[];
+  /** Backtest MAE by horizon step, the model against the baselines. */
+  backtestByStep: { step: number; model: number; naive: number; seasonalNaive: number; drift: number }[];
+  /** Keys: model, naive, seasonalNaive, drift (others are shown after them). */
+  metrics: Record<string, MethodMetrics>;
+  /** The text of model.summary(). */
+  summary: string;
+  imputed?: { count: number; method: string };
+  notes?: string[];
+}
