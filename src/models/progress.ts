@@ -18,7 +18,7 @@ export class ProgressLogger implements Callback {
     private readonly verbose: 1 | 2,
     private readonly epochs: number,
     private readonly steps: number,
-    private readonly stream: NodeJS.WriteStream = process.stdout,
+    private readonly stream: NodeJS.WritableStream = process.stdout,
   ) {}
 
   onEpochBegin(epoch: number): void {
@@ -32,7 +32,7 @@ export class ProgressLogger implements Callback {
           barIncompleteChar: ".",
           barsize: 30,
           hideCursor: false,
-          stream: this.stream,
+          stream: this.stream as NodeJS.WriteStream,
           noTTYOutput: true,
           notTTYSchedule: 10_000,
           etaBuffer: 20,

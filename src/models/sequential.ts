@@ -41,6 +41,8 @@ export interface FitArgs {
   verbose?: 0 | 1 | 2 | "auto";
   /** Epoch to start from (resuming a saved run). Default 0. */
   initialEpoch?: number;
+  /** Where verbose output goes. Default process.stdout. */
+  progressStream?: NodeJS.WritableStream;
 }
 
 export interface History {
@@ -290,9 +292,10 @@ export class Sequential {
 
     const n = x.shape[0]!;
     const steps = Math.ceil(n / batchSize);
-    const verbose = args.verbose === undefined || args.verbose === "auto" ? (process.stdout.isTTY ? 1 : 2) : args.verbose;
+    const stream = args.progressStream ?? process.stdout;
+    const verbose = args.verbose === undefined || args.verbose === "auto" ? ((stream as NodeJS.WriteStream).isTTY ? 1 : 2) : args.verbose;
     const callbacks: Callback[] = [...(args.callbacks ?? [])];
-    if (verbose) callbacks.push(new ProgressLogger(verbose, epochs, steps));
+    if (verbose) callbacks.push(new ProgressLogger(verbose, epochs, steps, stream));
     for (const c of callbacks) c.model = this;
     const quietOnNaN = callbacks.some((c) => c instanceof TerminateOnNaN);
     const accs = this.metrics.map((m) => new MetricAccumulator(m, loss.name === "sparseCategoricalCrossentropy"));
