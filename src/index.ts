@@ -13,3 +13,7 @@ export { Sequential, sequential, type SequentialOptions, type CompileArgs, type 
 export type { Callback, Logs } from "./models/callbacks.js";
 export { loadModel, saveModel } from "./io/save.js";
 export { fromTorchStateDict, toTorchStateDict, type TorchStateDict, type TorchTensor, type TorchConvertOptions } from "./io/torch.js";
+export * as data from "./data/index.js";
+export * as forecasting from "./forecast/index.js";
+export { forecast, loadSeries, type ForecastOptions, type ForecastResult, type SeriesInput } from "./forecast/index.js";
+export { renderReportHtml, writeReport, type ForecastReportData } from "./report/index.js";

@@ -6,7 +6,7 @@ export interface MethodMetrics {
   mae: number;
   rmse: number;
   smape: number;
-  /** MAE divided by the in-sample MAE of the naive forecast on the training data. */
+  /** MAE divided by the in-sample MAE of the seasonal naive forecast (m = season; m = 1 when train is shorter than two seasons) on the training data. */
   mase: number;
 }
 

@@ -1,0 +1,6 @@
+#!/usr/bin/env node
+// Entry point of the `recurrent` command.
+
+import { main } from "./main.js";
+
+process.exitCode = await main(process.argv);

@@ -1,0 +1,103 @@
+// `recurrent forecast`: CSV → series → Forecaster → terminal tables and charts, --json, and --out files.
+
+import { loadSeries, bundledDataPath, type LoadSeriesOptions } from "../forecast/series.js";
+import { forecast, type ForecastResult, type ModelPreset } from "../forecast/index.js";
+import type { Frequency, Aggregation } from "../data/index.js";
+import { metricsTable, asciiChart } from "../report/terminal.js";
+import { writeReport } from "../report/html.js";
+import { prepareOutDir, writeFileAtomic, outPath } from "./out.js";
+
+export interface ForecastCliOptions {
+  date?: string;
+  target?: string;
+  where?: string[];
+  freq?: Frequency;
+  agg: Aggregation;
+  lookback?: number;
+  horizon?: number;
+  testSize?: number;
+  season?: number;
+  model?: ModelPreset;
+  strategy?: "direct" | "recursive";
+  epochs?: number;
+  seed?: number;
+  out?: string;
+  force: boolean;
+  json: boolean;
+  quiet: boolean;
+}
+
+/** The stable --json document (docs/cli.md). */
+export function forecastJson(r: ForecastResult): Record<string, unknown> {
+  return {
+    target: r.target,
+    horizon: r.horizon,
+    lookback: r.lookback,
+    season: r.season,
+    model: r.model,
+    oneShot: r.oneShot,
+    rolling: r.rolling,
+    future: r.future,
+    metrics: r.metrics,
+  };
+}
+
+export async function runForecast(csv: string | undefined, opts: ForecastCliOptions): Promise<ForecastResult> {
+  const bundled = csv === undefined;
+  const path = csv ?? bundledDataPath("weather.csv");
+  const load: LoadSeriesOptions = bundled
+    ? {
+        date: opts.date ?? "date",
+        target: opts.target ?? "median(temp_max,temp_min)",
+        where: opts.where ?? ["location=Seattle"],
+        freq: opts.freq ?? "week",
+        agg: opts.agg,
+      }
+    : { date: opts.date, target: opts.target, where: opts.where, freq: opts.freq, agg: opts.agg };
+  // Progress and notes never go to stdout with --json, so stdout stays one JSON document.
+  const say = (s: string): void => {
+    if (opts.quiet) return;
+    (opts.json ? process.stderr : process.stdout).write(s + "\n");
+  };
+  if (opts.out) prepareOutDir(opts.out, opts.force); // refuse before hours of training, not after
+  const series = loadSeries(path, load);
+  if (bundled) say(`No CSV given: forecasting the bundled Seattle weather (vega-datasets weather.csv).`);
+  for (const n of series.notes) say(`• ${n}`);
+
+  const result = await forecast(
+    { name: series.name, dates: series.dates, values: series.values, freq: series.freq, imputed: series.imputed },
+    {
+      horizon: opts.horizon, lookback: opts.lookback, season: opts.season, testSize: opts.testSize,
+      model: opts.model, strategy: opts.strategy, epochs: opts.epochs, seed: opts.seed,
+      verbose: opts.quiet || opts.json ? 0 : process.stdout.isTTY ? 1 : 0,
+    },
+  );
+  for (const n of result.notes) say(`• ${n}`);
+
+  const doc = forecastJson(result);
+  if (opts.json) {
+    process.stdout.write(JSON.stringify(doc, null, 2) + "\n");
+  } else if (!opts.quiet) {
+    const out = process.stdout;
+    out.write(`\n${result.report.summary}\n`);
+    out.write(`\nRolling-origin backtest: ${result.rolling.length} origins × ${result.horizon} steps (lookback ${result.lookback}, season ${result.season}, ${result.model}, ${result.strategy})\n`);
+    out.write(metricsTable(result.metrics) + "\n");
+    const test = result.report.test;
+    if (test.length > 1) {
+      out.write(`\nTest span, one step ahead: actual vs ${result.model}\n`);
+      out.write(asciiChart(test.map((t) => t.actual), test.map((t) => t.predicted), { height: 12, width: 70, color: false }) + "\n");
+    }
+    out.write(`\nForecast past the end of the data (${result.future.length} ${series.freq}s):\n`);
+    for (const f of result.future) out.write(`  ${f.date}  ${f.value.toFixed(3)}\n`);
+  }
+
+  if (opts.out) {
+    const dir = opts.out;
+    writeFileAtomic(outPath(dir, "forecast.csv"), ["date,forecast", ...result.future.map((f) => `${f.date},${f.value}`)].join("\n") + "\n");
+    writeFileAtomic(outPath(dir, "metrics.json"), JSON.stringify({ ...doc, source: series.source, freq: series.freq, imputed: series.imputed, notes: [...series.notes, ...result.notes] }, null, 2) + "\n");
+    await result.models[0]!.save(outPath(dir, "model"));
+    await writeReport(outPath(dir, "report.html"), result.report);
+    say(`\nWrote ${dir}/forecast.csv, metrics.json, model/ and report.html`);
+  }
+  return result;
+}

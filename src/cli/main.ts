@@ -1,0 +1,132 @@
+// The `recurrent` command line: argv → options → library calls. No math here.
+
+import { Command, Option, InvalidArgumentError, CommanderError } from "commander";
+import { readFileSync } from "node:fs";
+import { DataError, ConfigError, ShapeError, ModelFormatError, NonFiniteError } from "../tensor/errors.js";
+import { runForecast, type ForecastCliOptions } from "./forecast.js";
+import { runTrain, runEvaluate, runPredict, runSummary } from "./run.js";
+
+const version = (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version;
+
+function positiveInt(name: string) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError(`${name} must be a positive integer, got "${v}"`);
+    return n;
+  };
+}
+
+function collect(v: string, prev: string[] = []): string[] {
+  return [...prev, v];
+}
+
+export function buildProgram(): Command {
+  const program = new Command()
+    .name("recurrent")
+    .description("LSTM, GRU and SimpleRNN models for time series: forecast a CSV, or train, evaluate and predict from a config file.")
+    .version(version)
+    .showHelpAfterError("(run with --help for usage)")
+    .exitOverride();
+
+  program
+    .command("forecast")
+    .description("Forecast one column of a CSV with an LSTM, beside naive, seasonal-naive and drift baselines, with a rolling-origin backtest. With no file: weekly Seattle temperatures from the bundled weather data.")
+    .argument("[csv]", "CSV file with a date column and the column to forecast")
+    .option("--date <column>", "date column (default: a column named like \"date\", else the first column of dates)")
+    .option("--target <column>", "column to forecast, or an expression such as median(temp_max,temp_min)")
+    .option("--where <column=value>", "keep rows where column equals (=) or differs from (!=) a value; repeatable", collect)
+    .addOption(new Option("--freq <freq>", "resample to this frequency (default: the data's own, inferred)").choices(["day", "week", "month", "quarter", "year"]))
+    .addOption(new Option("--agg <agg>", "aggregation when resampling").choices(["mean", "median", "sum", "min", "max", "last", "first"]).default("mean"))
+    .option("--lookback <n>", "input window length (default: from the season length)", positiveInt("--lookback"))
+    .option("--horizon <n>", "steps to forecast (default: from the frequency)", positiveInt("--horizon"))
+    .option("--test-size <n>", "hold out the last n points for the backtest", positiveInt("--test-size"))
+    .option("--season <n>", "season length in periods (default: 7 daily, 52 weekly, 12 monthly, 4 quarterly, 1 yearly)", positiveInt("--season"))
+    .addOption(new Option("--model <preset>", "model preset").choices(["lstm", "stacked-lstm", "gru", "bilstm-seq2seq"]))
+    .addOption(new Option("--strategy <s>", "multi-step strategy").choices(["direct", "recursive"]))
+    .option("--epochs <n>", "maximum training epochs (early stopping may end sooner)", positiveInt("--epochs"))
+    .option("--seed <n>", "random seed", (v) => Number.parseInt(v, 10))
+    .option("--out <dir>", "write forecast.csv, metrics.json, the model and report.html here")
+    .option("--force", "allow --out to overwrite another run's files", false)
+    .option("--json", "print the result as JSON on stdout (nothing else on stdout)", false)
+    .option("--quiet", "no progress output", false)
+    .addHelpText("after", `
+Examples:
+  $ recurrent forecast
+  $ recurrent forecast weather.csv --date date --target "median(temp_max,temp_min)" \\
+      --where location=Seattle --freq week --horizon 13 --out runs/seattle
+  $ recurrent forecast stocks.csv --where symbol=IBM --target price --model gru --json`)
+    .action(async (csv: string | undefined, opts: ForecastCliOptions) => {
+      await runForecast(csv, opts);
+    });
+
+  program
+    .command("train")
+    .description("Train the model a config file describes on its data; save the model, scaler and history into --out.")
+    .argument("<config>", "JSON config: data (csv, target, lookback, horizon ...), model.layers, compile, fit")
+    .requiredOption("--out <dir>", "run directory to create")
+    .option("--force", "allow --out to overwrite another run's files", false)
+    .option("--quiet", "no progress output", false)
+    .addHelpText("after", `
+Example config (examples/configs/seattle-lstm.json):
+  { "data": { "csv": "weather.csv", "where": ["location=Seattle"], "target": "median(temp_max,temp_min)",
+              "freq": "week", "lookback": 52, "horizon": 13 },
+    "model": { "seed": 7, "layers": [ { "type": "lstm", "units": 32 }, { "type": "dense", "units": 13 } ] },
+    "compile": { "optimizer": { "type": "adam", "learningRate": 0.003 }, "loss": "mse" },
+    "fit": { "epochs": 200, "batchSize": 16, "validationSplit": 0.15, "patience": 20 } }
+
+Example:
+  $ recurrent train examples/configs/seattle-lstm.json --out runs/seattle-lstm`)
+    .action(async (config: string, opts: { out: string; force: boolean; quiet: boolean }) => {
+      await runTrain(config, opts);
+    });
+
+  program
+    .command("evaluate")
+    .description("Evaluate a trained run on its held-out test span, in the data's units, beside naive baselines.")
+    .argument("<run>", "run directory written by `recurrent train`")
+    .option("--json", "print metrics as JSON", false)
+    .addHelpText("after", "\nExample:\n  $ recurrent evaluate runs/seattle-lstm")
+    .action(async (run: string, opts: { json: boolean }) => {
+      await runEvaluate(run, opts);
+    });
+
+  program
+    .command("predict")
+    .description("Forecast the next horizon steps past the end of the data with a trained run.")
+    .argument("<run>", "run directory written by `recurrent train`")
+    .option("--csv <file>", "newer data with the same columns (default: the run's own data)")
+    .option("--json", "print the forecast as JSON", false)
+    .addHelpText("after", "\nExamples:\n  $ recurrent predict runs/seattle-lstm\n  $ recurrent predict runs/seattle-lstm --csv new-weather.csv --json")
+    .action(async (run: string, opts: { csv?: string; json: boolean }) => {
+      await runPredict(run, opts);
+    });
+
+  program
+    .command("summary")
+    .description("Print the Keras-style summary of a trained run's model or of a config file's model.")
+    .argument("<run-or-config>", "run directory or JSON config")
+    .addHelpText("after", "\nExamples:\n  $ recurrent summary runs/seattle-lstm\n  $ recurrent summary examples/configs/seattle-lstm.json")
+    .action(async (what: string) => {
+      await runSummary(what);
+    });
+
+  return program;
+}
+
+const USER_ERRORS = [DataError, ConfigError, ShapeError, ModelFormatError, NonFiniteError];
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv);
+    return 0;
+  } catch (e) {
+    // commander has already printed its message (or the help / version)
+    if (e instanceof CommanderError) return e.exitCode === 1 ? 2 : e.exitCode;
+    if (USER_ERRORS.some((E) => e instanceof E)) {
+      process.stderr.write(`error: ${(e as Error).message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+}
+

@@ -1,0 +1,229 @@
+// forecast(): one call from a regular series to a backtested neural forecast — defaults derived
+// from the frequency, a rolling-origin backtest against naive, seasonal naive and drift, the
+// forecast past the end of the data, and everything the report draws.
+
+import { ConfigError, DataError } from "../tensor/errors.js";
+import type { Sequential } from "../models/sequential.js";
+import { addPeriods, formatDate, seasonLength, isFrequency, type Frequency, type Timestamp } from "../data/index.js";
+import type { ForecastReportData } from "../report/types.js";
+import type { Metrics } from "./metrics.js";
+import { rollingOrigin, scoreBacktest, testStart, type BacktestScores } from "./backtest.js";
+import { MODEL_PRESETS, type ModelPreset } from "./presets.js";
+import { NetworkEnsemble, MIN_WINDOWS, type NetworkSpec, type Strategy } from "./network.js";
+import { buildReport } from "./report.js";
+
+export interface ForecastOptions {
+  /** H: steps to forecast. Default by frequency ({@link DEFAULT_HORIZON}). */
+  horizon?: number;
+  /** L: input steps. Default max(season, horizon), shortened when the training span is too short. */
+  lookback?: number;
+  /** m: steps per season. Default by frequency (seasonLength: day 7, week 52, month 12, quarter 4, year 1). */
+  season?: number;
+  /** The series' frequency; default the series'. */
+  freq?: Frequency;
+  /** Default "lstm". */
+  model?: ModelPreset;
+  /** "direct": one network outputs all H steps (default); "recursive": a one-step network fed its own forecasts. */
+  strategy?: Strategy;
+  /** Hold out the last N points for the backtest. Default max(horizon, round(0.2 · n)). */
+  testSize?: number;
+  /** Most epochs per network (early stopping on the validation tail usually stops sooner). Default 200. */
+  epochs?: number;
+  /** Seed of the first network; network k uses seed + k. Default 42. */
+  seed?: number;
+  /** Networks in the ensemble (half anchored on the last value, half on the window mean). Default 4. */
+  ensemble?: number;
+  /**
+   * Train the networks again on the whole series (for each one's best epoch count) before
+   * forecasting the future. Default true; false forecasts the future with the backtested networks.
+   */
+  refit?: boolean;
+  verbose?: 0 | 1 | 2;
+  /** Called after every epoch of every network; `logs.member` says which network, `logs.refit` is 1 while refitting. */
+  onEpochEnd?: (epoch: number, logs: Record<string, number>) => void;
+}
+
+export interface SeriesInput {
+  /** The target's name, e.g. "temp_mid". */
+  name: string;
+  /** Regular period starts (UTC ms), one per value. */
+  dates: Timestamp[];
+  values: Float64Array | number[];
+  freq: Frequency;
+  imputed?: { count: number; method: string };
+}
+
+export interface ForecastResult {
+  target: string;
+  horizon: number;
+  lookback: number;
+  season: number;
+  model: ModelPreset;
+  strategy: string;
+  /** The H-step forecast from the last training point (rolling[0]). */
+  oneShot: number[];
+  /** One row per origin: the last training point, +1, …, n−1−H, each from the true history up to it. */
+  rolling: number[][];
+  /** H steps past the end of the data. */
+  future: { date: string; value: number }[];
+  /** Over every rolling forecast (all origins and steps). */
+  metrics: { model: Metrics; naive: Metrics; seasonalNaive: Metrics; drift: Metrics };
+  /** Training curve of the first network of the backtest. */
+  history: { loss: number[]; val_loss?: number[] };
+  /** The networks that made `future` (refit on all data unless refit is false). */
+  models: Sequential[];
+  report: ForecastReportData;
+  notes: string[];
+}
+
+/**
+ * Default horizon by frequency: M4's (day 14, week 13, quarter 8, year 6), but one season for
+ * months (12, not 18), so ten-year monthly series keep a useful number of backtest origins.
+ */
+export const DEFAULT_HORIZON: Record<Frequency, number> = { day: 14, week: 13, month: 12, quarter: 8, year: 6 };
+
+/** Default maximum epochs and early-stopping patience (patience 10 was 3% worse, 40 no better and 2× slower). */
+export const DEFAULT_EPOCHS = 200;
+export const PATIENCE = 20;
+/**
+ * Default ensemble size. Two, four and six networks scored the same geometric-mean MASE on 11
+ * series (0.599, 0.601, 0.601); four keep the median from resting on one network per anchor.
+ */
+export const DEFAULT_ENSEMBLE = 4;
+/** Fraction of the series held out for the backtest by default. */
+export const TEST_FRACTION = 0.2;
+
+function positiveInt(v: number | undefined, what: string): void {
+  if (v !== undefined && (!Number.isInteger(v) || v < 1)) throw new ConfigError(`forecast: ${what} must be a positive integer, got ${v}`);
+}
+
+/** The options with every default filled in, checked against the series length. */
+export function resolveOptions(n: number, freq: Frequency, opts: ForecastOptions): NetworkSpec & { testSize: number; notes: string[] } {
+  positiveInt(opts.horizon, "horizon");
+  positiveInt(opts.lookback, "lookback");
+  positiveInt(opts.season, "season");
+  positiveInt(opts.epochs, "epochs");
+  positiveInt(opts.ensemble, "ensemble");
+  positiveInt(opts.testSize, "testSize");
+  const preset = opts.model ?? "lstm";
+  if (!MODEL_PRESETS.includes(preset)) throw new ConfigError(`forecast: unknown model "${String(preset)}"; choose one of ${MODEL_PRESETS.join(", ")}`);
+  const strategy = opts.strategy ?? "direct";
+  if (strategy !== "direct" && strategy !== "recursive") throw new ConfigError(`forecast: unknown strategy "${String(strategy)}"; choose direct or recursive`);
+  const notes: string[] = [];
+  const season = opts.season ?? seasonLength(freq);
+  const horizon = opts.horizon ?? DEFAULT_HORIZON[freq];
+  const testSize = opts.testSize ?? Math.max(horizon, Math.round(TEST_FRACTION * n));
+  const trainEnd = testStart(n, testSize, horizon);
+  const outputs = strategy === "direct" ? horizon : 1;
+  let lookback = opts.lookback ?? Math.max(season, horizon);
+  if (opts.lookback === undefined && trainEnd - lookback - outputs + 1 < MIN_WINDOWS) {
+    const shorter = trainEnd - outputs + 1 - MIN_WINDOWS;
+    if (shorter >= 2) {
+      notes.push(`lookback shortened from ${lookback} to ${shorter}: the ${trainEnd} training points are too few for more`);
+      lookback = shorter;
+    }
+  }
+  if (trainEnd - lookback - outputs + 1 < MIN_WINDOWS) {
+    // Smallest series length that leaves MIN_WINDOWS training windows with these settings.
+    const fits = (m: number): boolean => {
+      const t = opts.testSize ?? Math.max(horizon, Math.round(TEST_FRACTION * m));
+      return testStart(m, t, horizon) - lookback - outputs + 1 >= MIN_WINDOWS;
+    };
+    let need = n + 1;
+    while (!fits(need) && need < n + 100_000) need++;
+    throw new DataError(
+      `forecast: the series has ${n} points, too few for lookback ${lookback} + horizon ${horizon} with a test span of ${testSize}: ` +
+        `at least ${need} points are needed (${MIN_WINDOWS} training windows); shorten --lookback, --horizon or --test-size`,
+    );
+  }
+  return {
+    preset, strategy, lookback, horizon, season, testSize, notes,
+    epochs: opts.epochs ?? DEFAULT_EPOCHS,
+    patience: PATIENCE,
+    seed: opts.seed ?? 42,
+    ensemble: opts.ensemble ?? DEFAULT_ENSEMBLE,
+    verbose: opts.verbose ?? 0,
+    ...(opts.onEpochEnd ? { onEpochEnd: opts.onEpochEnd } : {}),
+  };
+}
+
+function checkSeries(series: SeriesInput): Float64Array {
+  const values = Float64Array.from(series.values);
+  if (series.dates.length !== values.length) {
+    throw new DataError(`forecast: "${series.name}" has ${series.dates.length} dates but ${values.length} values`);
+  }
+  const bad = values.findIndex((v) => !Number.isFinite(v));
+  if (bad >= 0) {
+    throw new DataError(`forecast: "${series.name}" has ${values[bad]} at ${formatDate(series.dates[bad]!, series.freq)} (index ${bad}); impute missing values first`);
+  }
+  return values;
+}
+
+/**
+ * Trains an ensemble on the training span, backtests it from every origin of the test span
+ * against the baselines, and forecasts H steps past the end of the data.
+ * @throws ConfigError on bad options; DataError on non-finite values or a series too short for
+ * the lookback, horizon and test span (the message says which to shorten).
+ */
+export async function forecast(series: SeriesInput, opts: ForecastOptions = {}): Promise<ForecastResult> {
+  const values = checkSeries(series);
+  const freq = opts.freq ?? series.freq;
+  if (!isFrequency(freq)) throw new ConfigError(`forecast: unknown frequency "${String(freq)}"`);
+  const n = values.length;
+  const spec = resolveOptions(n, freq, opts);
+  const { horizon: H, testSize } = spec;
+  const trainEnd = n - testSize;
+  const notes = [...spec.notes];
+
+  const t0 = performance.now();
+  const net = await NetworkEnsemble.fit(values.slice(0, trainEnd), spec);
+  const trainSeconds = (performance.now() - t0) / 1000;
+  const run = rollingOrigin(values, (history) => net.forecast(history), { horizon: H, testSize });
+  const scores: BacktestScores = scoreBacktest(values, run, H, spec.season);
+
+  const t1 = performance.now();
+  const final = opts.refit === false ? net : await net.refit(values);
+  const refitSeconds = (performance.now() - t1) / 1000;
+  const lastDate = series.dates[n - 1]!;
+  const future = final.forecast(values).map((value, h) => ({ date: formatDate(addPeriods(lastDate, freq, h + 1), freq), value }));
+
+  const p = net.transform.profile;
+  notes.push(
+    p
+      ? `de-seasonalised (${p.mode}, season ${spec.season}, ${p.harmonics} harmonic(s), strength ${p.strength.toFixed(2)}); ` +
+          `the profile is re-estimated at each origin from the history up to it`
+      : `not de-seasonalised (seasonal strength below the threshold, or fewer than three seasons of training data)`,
+    `${spec.ensemble} ${spec.preset} network(s), ${spec.strategy} strategy, median of members anchored on the last value and on the window mean`,
+    `early stopping kept epochs ${net.members.map((m) => m.epochs).join(", ")} (of at most ${spec.epochs}); trained in ${trainSeconds.toFixed(1)} s`,
+    opts.refit === false
+      ? "future forecast from the backtested networks (refit: false)"
+      : `future forecast from the networks refit on all ${n} points for the same epochs (${refitSeconds.toFixed(1)} s)`,
+  );
+
+  const metrics = scores.metrics;
+  const result: Omit<ForecastResult, "report"> = {
+    target: series.name,
+    horizon: H,
+    lookback: spec.lookback,
+    season: spec.season,
+    model: spec.preset,
+    strategy: spec.strategy,
+    oneShot: run.forecasts[0]!,
+    rolling: run.forecasts,
+    future,
+    metrics: { model: metrics.model, naive: metrics.naive, seasonalNaive: metrics.seasonalNaive, drift: metrics.drift },
+    history: net.members[0]!.history,
+    models: final.members.map((m) => m.model),
+    notes,
+  };
+  const report = buildReport({
+    series: { ...series, values, freq },
+    result,
+    scores,
+    origins: run.origins,
+    trainEnd,
+    validationStart: net.validationStart,
+    summary: net.members[0]!.model.summary(),
+  });
+  return { ...result, report };
+}
