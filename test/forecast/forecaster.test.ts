@@ -105,7 +105,7 @@ describe("forecast", () => {
     await expect(forecast(withNaN, FAST)).rejects.toThrow(/2000-11 \(index 10\); impute/);
     await expect(forecast(s, { ...FAST, testSize: 3 })).rejects.toThrow(DataError);
     await expect(forecast(s, { ...FAST, model: "transformer" as never })).rejects.toThrow(ConfigError);
-    await expect(forecast(s, { ...FAST, lookback: 80 })).rejects.toThrow(/shorten the lookback/);
+    await expect(forecast(s, { ...FAST, lookback: 80 })).rejects.toThrow(/the series has 96 points, too few for lookback 80 \+ horizon \d+ with a test span of \d+: at least \d+ points are needed .*shorten --lookback/);
     await expect(forecast({ ...s, dates: s.dates.slice(1) }, FAST)).rejects.toThrow(/95 dates but 96 values/);
   });
 });
