@@ -68,40 +68,54 @@ export function activate(f: Activation, x: Float32Array, y: Float32Array, off: n
  * (relu, elu, selu: the sign of y equals the sign of x; softsign: 1-|y| = 1/(1+|x|).)
  */
 export function activateBackward(f: Activation, y: Float32Array, dy: Float32Array, dx: Float32Array, off: number, n: number): void {
-  const end = off + n;
+  activateBackwardAt(f, y, off, dy, off, dx, off, n);
+}
+
+/**
+ * dx[dxOff+i] = dy[dyOff+i] * f'(x) through y[yOff+i] = f(x), for i < n: activateBackward with an
+ * offset per buffer (the fused recurrent kernels keep y, dy and dx in differently laid-out
+ * buffers); dx may alias dy at the same offset. One switch per call and no function call per
+ * element, so nothing is boxed.
+ */
+export function activateBackwardAt(
+  f: Activation, y: Float32Array, yOff: number, dy: Float32Array, dyOff: number,
+  dx: Float32Array, dxOff: number, n: number,
+): void {
+  const dd = dyOff - dxOff, yd = yOff - dxOff;
+  const end = dxOff + n;
   switch (f) {
     case "linear":
-      if (dx !== dy) for (let i = off; i < end; i++) dx[i] = dy[i]!;
+      if (dx !== dy || dd !== 0) for (let i = dxOff; i < end; i++) dx[i] = dy[i + dd]!;
       return;
     case "relu":
-      for (let i = off; i < end; i++) dx[i] = y[i]! > 0 ? dy[i]! : 0;
+      for (let i = dxOff; i < end; i++) dx[i] = y[i + yd]! > 0 ? dy[i + dd]! : 0;
       return;
     case "relu6":
-      for (let i = off; i < end; i++) { const v = y[i]!; dx[i] = v > 0 && v < 6 ? dy[i]! : 0; }
+      for (let i = dxOff; i < end; i++) { const v = y[i + yd]!; dx[i] = v > 0 && v < 6 ? dy[i + dd]! : 0; }
       return;
     case "sigmoid":
-      for (let i = off; i < end; i++) { const v = y[i]!; dx[i] = dy[i]! * v * (1 - v); }
+      for (let i = dxOff; i < end; i++) { const v = y[i + yd]!; dx[i] = dy[i + dd]! * v * (1 - v); }
       return;
     case "hardSigmoid":
-      for (let i = off; i < end; i++) { const v = y[i]!; dx[i] = v > 0 && v < 1 ? 0.2 * dy[i]! : 0; }
+      for (let i = dxOff; i < end; i++) { const v = y[i + yd]!; dx[i] = v > 0 && v < 1 ? 0.2 * dy[i + dd]! : 0; }
       return;
     case "tanh":
-      for (let i = off; i < end; i++) { const v = y[i]!; dx[i] = dy[i]! * (1 - v * v); }
+      for (let i = dxOff; i < end; i++) { const v = y[i + yd]!; dx[i] = dy[i + dd]! * (1 - v * v); }
       return;
     case "elu":
-      for (let i = off; i < end; i++) { const v = y[i]!; dx[i] = v > 0 ? dy[i]! : dy[i]! * (v + 1); }
+      for (let i = dxOff; i < end; i++) { const v = y[i + yd]!; dx[i] = v > 0 ? dy[i + dd]! : dy[i + dd]! * (v + 1); }
       return;
     case "selu":
-      for (let i = off; i < end; i++) {
-        const v = y[i]!;
-        dx[i] = v > 0 ? SELU_SCALE * dy[i]! : dy[i]! * (v + SELU_SCALE * SELU_ALPHA);
+      for (let i = dxOff; i < end; i++) {
+        const v = y[i + yd]!;
+        dx[i] = v > 0 ? SELU_SCALE * dy[i + dd]! : dy[i + dd]! * (v + SELU_SCALE * SELU_ALPHA);
       }
       return;
     case "softplus":
-      for (let i = off; i < end; i++) dx[i] = dy[i]! * -Math.expm1(-y[i]!);
+      for (let i = dxOff; i < end; i++) dx[i] = dy[i + dd]! * -Math.expm1(-y[i + yd]!);
       return;
     case "softsign":
-      for (let i = off; i < end; i++) { const a = 1 - Math.abs(y[i]!); dx[i] = dy[i]! * a * a; }
+      for (let i = dxOff; i < end; i++) { const a = 1 - Math.abs(y[i + yd]!); dx[i] = dy[i + dd]! * a * a; }
       return;
   }
 }

@@ -6,9 +6,12 @@
 //     h̃ = act(x W_h + b_h + (r ⊙ h) U_h)
 //   h_t = z ⊙ h_{t-1} + (1 - z) ⊙ h̃
 // Input projections come in precomputed; buffers are time-major.
+// The default pair (σ = sigmoid, act = tanh) runs fused loops with the derivatives written out;
+// other activations go through activate / activateBackwardAt a gate block at a time. Either way
+// nothing is allocated and no function is called per element.
 
 import { gemm, fillRows } from "./gemm.js";
-import { activate, derivFromOutput, type Activation } from "./activations.js";
+import { activate, activateBackwardAt, type Activation } from "./activations.js";
 
 /**
  * gates [T, B, 3H]: on entry x_t·W + b_in; on exit z, r, h̃ (activated).
@@ -27,6 +30,7 @@ export function gruForward(
 ): void {
   const G = 3 * H;
   const BH = B * H;
+  const fused = act === "tanh" && recAct === "sigmoid";
   for (let t = 0; t < T; t++) {
     const zo = t * B * G;
     let hp = hs;
@@ -41,11 +45,24 @@ export function gruForward(
       gemm(false, false, B, G, H, 1, hp, hpOff, H, U, 0, G, 1, rec, ro, G); // [B,3H]
       for (let b = 0; b < B; b++) {
         const r = zo + b * G;
+        if (fused) {
+          const p = hpOff + b * H;
+          for (let j = 0; j < H; j++) {
+            // values rounded to float32 as they are stored, so both paths compute the same numbers
+            const z = Math.fround(1 / (1 + Math.exp(-Math.fround(gates[r + j]! + rec[r + j]!))));
+            const rr = Math.fround(1 / (1 + Math.exp(-Math.fround(gates[r + H + j]! + rec[r + H + j]!))));
+            const hh = Math.fround(Math.tanh(Math.fround(gates[r + 2 * H + j]! + rr * rec[r + 2 * H + j]!)));
+            gates[r + j] = z; gates[r + H + j] = rr; gates[r + 2 * H + j] = hh;
+            hs[p + BH + j] = z * hs[p + j]! + (1 - z) * hh;
+          }
+          continue;
+        }
         for (let j = 0; j < 2 * H; j++) gates[r + j] += rec[r + j]!;
         activate(recAct, gates, gates, r, 2 * H);
         for (let j = 0; j < H; j++) gates[r + 2 * H + j] += gates[r + H + j]! * rec[r + 2 * H + j]!;
         activate(act, gates, gates, r + 2 * H, H);
       }
+      if (fused) continue;
     } else {
       gemm(false, false, B, 2 * H, H, 1, hp, hpOff, H, U, 0, G, 1, gates, zo, G); // z, r  [B,2H]
       for (let b = 0; b < B; b++) activate(recAct, gates, gates, zo + b * G, 2 * H);
@@ -85,6 +102,7 @@ export function gruBackward(
 ): void {
   const G = 3 * H;
   const BH = B * H;
+  const fused = act === "tanh" && recAct === "sigmoid";
   for (let t = T - 1; t >= 0; t--) {
     const zo = t * B * G;
     const hpOff = t * BH;
@@ -92,18 +110,34 @@ export function gruBackward(
     for (let b = 0; b < B; b++) {
       const r = zo + b * G;
       const s = b * H;
+      const p = hpOff + s;
+      if (fused) {
+        for (let j = 0; j < H; j++) {
+          const z = gates[r + j]!, hh = gates[r + 2 * H + j]!;
+          const dhv = dh[s + j]!;
+          const dah = dhv * (1 - z) * (1 - hh * hh);
+          dZx[r + j] = dhv * (hs[p + j]! - hh) * (z * (1 - z));
+          dZx[r + 2 * H + j] = dah;
+          tmp[s + j] = dhv * z; // direct path h_t -> h_{t-1}
+          if (resetAfter) {
+            const rr = gates[r + H + j]!;
+            dZx[r + H + j] = dah * rec[r + 2 * H + j]! * (rr * (1 - rr));
+          }
+        }
+        continue;
+      }
       for (let j = 0; j < H; j++) {
         const z = gates[r + j]!, hh = gates[r + 2 * H + j]!;
         const dhv = dh[s + j]!;
-        const hp = hs[hpOff + s + j]!;
-        const dah = dhv * (1 - z) * derivFromOutput(act, hh);
-        dZx[r + j] = dhv * (hp - hh) * derivFromOutput(recAct, z);
-        dZx[r + 2 * H + j] = dah;
+        dZx[r + j] = dhv * (hs[p + j]! - hh); // dL/dz, then through σ below
+        dZx[r + 2 * H + j] = dhv * (1 - z); // dL/dh̃, then through act below
         tmp[s + j] = dhv * z; // direct path h_t -> h_{t-1}
-        if (resetAfter) {
-          const rr = gates[r + H + j]!;
-          dZx[r + H + j] = dah * rec[r + 2 * H + j]! * derivFromOutput(recAct, rr);
-        }
+      }
+      activateBackwardAt(recAct, gates, r, dZx, r, dZx, r, H);
+      activateBackwardAt(act, gates, r + 2 * H, dZx, r + 2 * H, dZx, r + 2 * H, H);
+      if (resetAfter) {
+        for (let j = 0; j < H; j++) dZx[r + H + j] = dZx[r + 2 * H + j]! * rec[r + 2 * H + j]!; // dL/dr
+        activateBackwardAt(recAct, gates, r + H, dZx, r + H, dZx, r + H, H);
       }
     }
     if (resetAfter) {
@@ -123,10 +157,10 @@ export function gruBackward(
         const s = b * H;
         for (let j = 0; j < H; j++) {
           const drh = dh[s + j]!;
-          const rr = gates[r + H + j]!;
-          dZx[r + H + j] = drh * hp[hpOff + s + j]! * derivFromOutput(recAct, rr);
-          dh[s + j] = drh * rr;
+          dZx[r + H + j] = drh * hp[hpOff + s + j]!; // dL/dr, then through σ below
+          dh[s + j] = drh * gates[r + H + j]!;
         }
+        activateBackwardAt(recAct, gates, r + H, dZx, r + H, dZx, r + H, H);
       }
       gemm(false, true, B, H, 2 * H, 1, dZx, zo, G, U, 0, G, 1, dh, 0, H); // += [dz, dr]·U_zrᵀ
     }

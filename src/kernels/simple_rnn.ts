@@ -1,7 +1,7 @@
 // Fused SimpleRNN recurrence: h_t = act(x_t W + b + h_{t-1} U), forward and backward.
 
 import { gemm } from "./gemm.js";
-import { activate, derivFromOutput, type Activation } from "./activations.js";
+import { activate, activateBackwardAt, type Activation } from "./activations.js";
 
 /**
  * pre [T, B, H]: on entry x_t·W + b; hs [T+1, B, H]: slot 0 holds h0, slot t+1 receives h_t.
@@ -37,10 +37,9 @@ export function rnnBackward(
   const BH = B * H;
   for (let t = T - 1; t >= 0; t--) {
     const o = t * BH;
-    for (let k = 0; k < BH; k++) {
-      const g = dh[k]! + (dhs ? dhs[o + k]! : 0);
-      dZ[o + k] = g * derivFromOutput(act, hs[o + BH + k]!);
-    }
+    if (dhs) for (let k = 0; k < BH; k++) dZ[o + k] = dh[k]! + dhs[o + k]!;
+    else for (let k = 0; k < BH; k++) dZ[o + k] = dh[k]!;
+    activateBackwardAt(act, hs, o + BH, dZ, o, dZ, o, BH); // through h_t = act(pre_t)
     gemm(false, true, B, H, H, 1, dZ, o, H, U, 0, H, 0, dh, 0, H);
     if (recMask) for (let k = 0; k < BH; k++) dh[k] *= recMask[k]!;
   }

@@ -139,3 +139,18 @@ describe("gemm helpers", () => {
     expect(Array.from(Y.subarray(1))).toEqual([0, 0, 0, 0, 0, 0]);
   });
 });
+
+describe("gemm: large weight-gradient products (op(A) = Aᵀ, long K), the blocked float64 path", () => {
+  // These shapes are dW += xᵀ·dZ and dU += hᵀ·dZ over [T·B, ·]: K is time × batch, N up to 4H.
+  const shapes: [number, number, number][] = [[50, 512, 64], [128, 512, 300], [7, 260, 530], [65, 257, 1600], [1, 300, 64]];
+  for (const [M, N, K] of shapes) {
+    for (const transB of [false, true]) {
+      it(`M=${M} N=${N} K=${K} transB=${transB}, with offsets, padding, alpha and beta`, () => {
+        const rng = new Rng(M * 31 + N * 7 + K);
+        const r = runCase({ transA: true, transB, M, N, K, alpha: 0.7, beta: 1, aOff: 3, bOff: 5, cOff: 2, padA: 2, padB: 1, padC: 3 }, rng);
+        expect(r.err).toBeLessThan(1e-5 * Math.sqrt(K / 33)); // float32 sums of K products
+        expect(r.untouched).toBe(true);
+      });
+    }
+  }
+});
