@@ -251,6 +251,25 @@ export class Sequential {
     }
   }
 
+  /** Inputs as a finite tensor of the model's input shape (building the model from it if needed). */
+  private prepareInputs(xIn: Data, what: string, xName = "x"): Tensor {
+    const x = toTensor(xIn, `${what}: ${xName}`);
+    assertFinite(x, `${what}: ${xName}`);
+    this.ensureBuilt(x, what);
+    this.layers[0]!.checkInputShape(x);
+    return x;
+  }
+
+  /** Inputs and targets checked against the model and each other; names `what` in every error. */
+  private prepareData(xIn: Data, yIn: Data, what: string, validation = false): { x: Tensor; y: Tensor } {
+    const v = validation ? "validation " : "";
+    const x = this.prepareInputs(xIn, what, `${v}x`);
+    const y = toTensor(yIn, `${what}: ${v}y`);
+    assertFinite(y, `${what}: ${v}y`);
+    this.checkTargets(y, x, validation ? `${what} (validationData)` : what);
+    return { x, y };
+  }
+
   private classes(): number {
     const out = this.outputShape!;
     return out[out.length - 1]!;
@@ -258,13 +277,7 @@ export class Sequential {
 
   async fit(xIn: Data, yIn: Data, args: FitArgs = {}): Promise<History> {
     const { loss, optimizer } = this.requireCompiled("fit");
-    let x = toTensor(xIn, "fit: x");
-    let y = toTensor(yIn, "fit: y");
-    assertFinite(x, "fit: x");
-    assertFinite(y, "fit: y");
-    this.ensureBuilt(x, "fit");
-    this.layers[0]!.checkInputShape(x);
-    this.checkTargets(y, x, "fit");
+    let { x, y } = this.prepareData(xIn, yIn, "fit");
     const epochs = args.epochs ?? 1;
     const batchSize = args.batchSize ?? 32;
     if (!Number.isInteger(batchSize) || batchSize <= 0) throw new ConfigError(`fit: batchSize must be a positive integer, got ${batchSize}`);
@@ -273,11 +286,7 @@ export class Sequential {
     let xv: Tensor | null = null;
     let yv: Tensor | null = null;
     if (args.validationData) {
-      xv = toTensor(args.validationData[0], "fit: validation x");
-      yv = toTensor(args.validationData[1], "fit: validation y");
-      assertFinite(xv, "fit: validation x");
-      assertFinite(yv, "fit: validation y");
-      this.checkTargets(yv, xv, "fit (validationData)");
+      ({ x: xv, y: yv } = this.prepareData(args.validationData[0], args.validationData[1], "fit", true));
     } else if (args.validationSplit) {
       const s = args.validationSplit;
       if (!(s > 0 && s < 1)) throw new ConfigError(`fit: validationSplit must be in (0, 1), got ${s}`);
@@ -364,13 +373,7 @@ export class Sequential {
   /** Loss and metrics over a data set, in inference mode. */
   evaluate(xIn: Data, yIn: Data, args: EvaluateArgs = {}): Record<string, number> {
     const loss = this.requireCompiled("evaluate").loss;
-    const x = toTensor(xIn, "evaluate: x");
-    const y = toTensor(yIn, "evaluate: y");
-    assertFinite(x, "evaluate: x");
-    assertFinite(y, "evaluate: y");
-    this.ensureBuilt(x, "evaluate");
-    this.layers[0]!.checkInputShape(x);
-    this.checkTargets(y, x, "evaluate");
+    const { x, y } = this.prepareData(xIn, yIn, "evaluate");
     const batchSize = args.batchSize ?? 32;
     const classes = this.classes();
     const accs = this.metrics.map((m) => new MetricAccumulator(m, loss.name === "sparseCategoricalCrossentropy"));
@@ -390,10 +393,7 @@ export class Sequential {
 
   /** Outputs for every sample, in inference mode, computed in batches. */
   predict(xIn: Data, args: EvaluateArgs = {}): Tensor {
-    const x = toTensor(xIn, "predict: x");
-    assertFinite(x, "predict: x");
-    this.ensureBuilt(x, "predict");
-    this.layers[0]!.checkInputShape(x);
+    const x = this.prepareInputs(xIn, "predict");
     const batchSize = args.batchSize ?? 32;
     const n = x.shape[0]!;
     const out = this.outputShape!;

@@ -85,7 +85,7 @@ export class Optimizer {
   step(w: Float32Array, g: Float32Array): void {
     const n = w.length;
     this.ensureSlots(n);
-    clipGradients(g, this.config.clipNorm, this.config.clipValue);
+    if (this.config.clipNorm !== undefined || this.config.clipValue !== undefined) clipGradients(g, this.config.clipNorm, this.config.clipValue);
     this.iterations++;
     const lr = this.learningRate;
     const c = this.config;

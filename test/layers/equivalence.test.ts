@@ -9,20 +9,12 @@ import { sequential } from "../../src/models/sequential.js";
 import { Tensor } from "../../src/tensor/tensor.js";
 import { Rng } from "../../src/tensor/rng.js";
 import { randomTensor } from "../helpers/gradcheck.js";
+import { KINDS, makeRecurrent, type Kind } from "../helpers/recurrent.js";
 
 const B = 3, T = 6, I = 2, H = 4;
 
-type Kind = "lstm" | "gru" | "gruResetBefore" | "simpleRnn";
-const KINDS: Kind[] = ["lstm", "gru", "gruResetBefore", "simpleRnn"];
-
 function recurrent(kind: Kind, args: Record<string, unknown> = {}): RecurrentLayer {
-  const a = { units: H, ...args };
-  switch (kind) {
-    case "lstm": return layers.lstm(a);
-    case "gru": return layers.gru({ ...a, resetAfter: true });
-    case "gruResetBefore": return layers.gru({ ...a, resetAfter: false });
-    case "simpleRnn": return layers.simpleRnn(a);
-  }
+  return makeRecurrent(kind, H, args);
 }
 
 /** Build for [steps, I] with weights uniform in ±0.7 from `seed` (the same seed gives the same weights for every shape). */

@@ -10,6 +10,7 @@ import { sequential } from "../../src/models/sequential.js";
 import { Tensor } from "../../src/tensor/tensor.js";
 import { Rng } from "../../src/tensor/rng.js";
 import { gradCheck, randomTensor, type GradCheckResult } from "../helpers/gradcheck.js";
+import { KINDS, makeRecurrent, type Kind } from "../helpers/recurrent.js";
 
 // Float32 forward passes with central differences of step 1e-2: measured errors are 5e-7 … 2e-4
 // (the largest: SimpleRNN with dropout), so 1e-3 leaves a 5× margin, while a flipped sign on an
@@ -111,17 +112,8 @@ function findInput(shape: number[], ok: (x: Tensor) => boolean, scale = 1): Tens
 
 // ---------------------------------------------------------------------------------------------
 
-type Kind = "lstm" | "gru" | "gruResetBefore" | "simpleRnn";
-const KINDS: Kind[] = ["lstm", "gru", "gruResetBefore", "simpleRnn"];
-
-function recurrent(kind: Kind, args: Record<string, unknown>): RecurrentLayer {
-  const a = { units: H, ...args };
-  switch (kind) {
-    case "lstm": return layers.lstm(a);
-    case "gru": return layers.gru({ ...a, resetAfter: true });
-    case "gruResetBefore": return layers.gru({ ...a, resetAfter: false });
-    case "simpleRnn": return layers.simpleRnn(a);
-  }
+function recurrent(kind: Kind, args: Record<string, unknown> = {}): RecurrentLayer {
+  return makeRecurrent(kind, H, args);
 }
 
 describe("recurrent layers: every option combination", () => {
