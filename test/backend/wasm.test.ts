@@ -134,9 +134,9 @@ describe("wasm backend: gemm", () => {
     });
   }
 
-  it("handles edges: K=0, M=1, alpha 0, beta 0 over NaN, mixed ownership, blocks larger than one pass", () => {
+  it("handles edges: K=0, M=1, alpha 0, beta 0 over NaN, mixed ownership, K and N past one block", () => {
     const rng = new Rng(13);
-    const cases: [number, number, number][] = [[3, 5, 0], [1, 70, 33], [1, 1, 1], [70, 1, 70], [2, 600, 20], [9, 40, 700], [32, 512, 1]];
+    const cases: [number, number, number][] = [[3, 5, 0], [1, 70, 33], [1, 1, 1], [70, 1, 70], [2, 600, 20], [9, 40, 700], [3, 21, 700], [1, 16, 300], [32, 512, 1]];
     for (const [M, N, K] of cases) {
       for (let combo = 0; combo < 4; combo++) {
         const transA = (combo & 1) === 1, transB = (combo & 2) === 2;

@@ -117,8 +117,11 @@ function packB(K: i32, N: i32, src: usize, sbk: i32, sbj: i32, dst: usize): void
   addRow8(pc + 3 * sc, c30, c31, w, va);
 }
 
-/** 1 row × 8 columns; two accumulator pairs (even and odd k) hide the add latency. */
-@inline function micro1x8(K: i32, pa: usize, sak: usize, pb: usize, pc: usize, w: i32, va: v128): void {
+/**
+ * 1 row × 8 columns, B rows sb bytes apart (32 in a packed panel); two accumulator pairs (even and
+ * odd k) hide the add latency.
+ */
+@inline function micro1x8(K: i32, pa: usize, sak: usize, pb: usize, sb: usize, pc: usize, w: i32, va: v128): void {
   let c0 = f32x4.splat(0), c1 = f32x4.splat(0);
   let d0 = f32x4.splat(0), d1 = f32x4.splat(0);
   let k = 0;
@@ -127,10 +130,10 @@ function packB(K: i32, N: i32, src: usize, sbk: i32, sbj: i32, dst: usize): void
     c0 = f32x4.add(c0, f32x4.mul(a, v128.load(pb)));
     c1 = f32x4.add(c1, f32x4.mul(a, v128.load(pb, 16)));
     a = v128.load32_splat(pa + sak);
-    d0 = f32x4.add(d0, f32x4.mul(a, v128.load(pb, 32)));
-    d1 = f32x4.add(d1, f32x4.mul(a, v128.load(pb, 48)));
+    d0 = f32x4.add(d0, f32x4.mul(a, v128.load(pb + sb)));
+    d1 = f32x4.add(d1, f32x4.mul(a, v128.load(pb + sb, 16)));
     pa += 2 * sak;
-    pb += 64;
+    pb += 2 * sb;
   }
   if (k < K) {
     const a = v128.load32_splat(pa);
@@ -154,7 +157,7 @@ function gemmPacked(M: i32, N: i32, K: i32, alpha: f32, pA: usize, sai: usize, s
     for (let i = 0; i < M4; i += MR) {
       micro4x8(K, pA + <usize>i * sai, sai, sak, pb, pc + <usize>i * sc, sc, w, va);
     }
-    for (let i = M4; i < M; i++) micro1x8(K, pA + <usize>i * sai, sak, pb, pc + <usize>i * sc, w, va);
+    for (let i = M4; i < M; i++) micro1x8(K, pA + <usize>i * sai, sak, pb, 32, pc + <usize>i * sc, w, va);
   }
 }
 
@@ -186,12 +189,39 @@ export function sgemm(
   const sak: usize = transA ? <usize>lda * 4 : 4;
   const sbk = transB ? 4 : ldb * 4;
   const sbj = transB ? ldb * 4 : 4;
+  if (M < MR && !transB) {
+    gemmFewRows(M, N, K, alpha, pA, sai, sak, pB, <usize>sbk, pC, sc, pWork);
+    return;
+  }
   for (let j0 = 0; j0 < N; j0 += NC) {
     const nc = min(NC, N - j0);
     for (let k0 = 0; k0 < K; k0 += KC) {
       const kc = min(KC, K - k0);
       packB(kc, nc, pB + <usize>(k0 * sbk) + <usize>(j0 * sbj), sbk, sbj, pWork);
       gemmPacked(M, nc, kc, alpha, pA + <usize>k0 * sak, sai, sak, pWork, pC + <usize>j0 * 4, sc);
+    }
+  }
+}
+
+/**
+ * C += alpha · op(A) · B for M < 4 (batch 1 to 3) and B not transposed: whole 8-column strips of B
+ * are read in place, since packing B would cost as much as the product itself; only the last,
+ * partial strip is packed (zero-padded), so no load runs past the end of a row.
+ */
+function gemmFewRows(M: i32, N: i32, K: i32, alpha: f32, pA: usize, sai: usize, sak: usize, pB: usize, sbk: usize, pC: usize, sc: usize, pWork: usize): void {
+  const va = f32x4.splat(alpha);
+  const N8 = N & ~(NR - 1);
+  for (let i = 0; i < M; i++) {
+    for (let j0 = 0; j0 < N8; j0 += NR) {
+      micro1x8(K, pA + <usize>i * sai, sak, pB + <usize>(j0 * 4), sbk, pC + <usize>i * sc + <usize>(j0 * 4), NR, va);
+    }
+  }
+  if (N8 == N) return;
+  for (let k0 = 0; k0 < K; k0 += KC) {
+    const kc = min(KC, K - k0);
+    packB(kc, N - N8, pB + <usize>k0 * sbk + <usize>(N8 * 4), <i32>sbk, 4, pWork);
+    for (let i = 0; i < M; i++) {
+      micro1x8(kc, pA + <usize>i * sai + <usize>k0 * sak, sak, pWork, 32, pC + <usize>i * sc + <usize>(N8 * 4), N - N8, va);
     }
   }
 }
