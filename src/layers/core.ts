@@ -3,7 +3,6 @@
 import { Tensor, sizeOf } from "../tensor/tensor.js";
 import { ConfigError, ShapeError, fmtShape } from "../tensor/errors.js";
 import type { InitializerName } from "../tensor/initializers.js";
-import { gemm, fillRows, addColumnSums } from "../kernels/gemm.js";
 import {
   activate, activateBackward, ACTIVATIONS, softmaxRows, softmaxRowsBackward, type Activation,
 } from "../kernels/activations.js";
@@ -89,8 +88,9 @@ export class Dense extends Layer {
     const N = x.size / I;
     const O = this.units;
     const y = new Float32Array(N * O); // [N, O]
-    fillRows(y, 0, N, O, this.useBias ? this.params[1]!.value : null);
-    gemm(false, false, N, O, I, 1, x.data, 0, I, this.params[0]!.value, 0, O, 1, y, 0, O);
+    const be = this.backend;
+    be.fillRows({ Y: y, yOff: 0, rows: N, N: O, bias: this.useBias ? this.params[1]!.value : null, biasOff: 0 });
+    be.gemm({ transA: false, transB: false, M: N, N: O, K: I, A: x.data, lda: I, B: this.params[0]!.value, ldb: O, beta: 1, C: y, ldc: O });
     if (this.activation === "softmax") softmaxRows(y, y, N, O);
     else activate(this.activation, y, y, 0, N * O);
     this.x = x;
@@ -107,10 +107,11 @@ export class Dense extends Layer {
     const dz = this.buf("dz", N * O);
     if (this.activation === "softmax") softmaxRowsBackward(y, dy.data, dz, N, O);
     else activateBackward(this.activation, y, dy.data, dz, 0, N * O);
-    gemm(true, false, I, O, N, 1, x.data, 0, I, dz, 0, O, 1, this.params[0]!.grad, 0, O); // dW += xᵀ·dz
-    if (this.useBias) addColumnSums(dz, N, O, this.params[1]!.grad);
+    const be = this.backend;
+    be.gemm({ transA: true, transB: false, M: I, N: O, K: N, A: x.data, lda: I, B: dz, ldb: O, beta: 1, C: this.params[0]!.grad, ldc: O }); // dW += xᵀ·dz
+    if (this.useBias) be.columnSums({ X: dz, rows: N, N: O, out: this.params[1]!.grad, outOff: 0 });
     const dx = new Float32Array(N * I);
-    gemm(false, true, N, I, O, 1, dz, 0, O, this.params[0]!.value, 0, O, 0, dx, 0, I); // dx = dz·Wᵀ
+    be.gemm({ transA: false, transB: true, M: N, N: I, K: O, A: dz, lda: O, B: this.params[0]!.value, ldb: O, C: dx, ldc: I }); // dx = dz·Wᵀ
     return new Tensor(dx, x.shape);
   }
 

@@ -4,6 +4,14 @@ import { Tensor, type Shape, sizeOf, shapesEqual } from "../tensor/tensor.js";
 import { Rng } from "../tensor/rng.js";
 import { ShapeError, ConfigError, fmtShape } from "../tensor/errors.js";
 import { initialize, type InitializerName } from "../tensor/initializers.js";
+import type { Backend } from "../backend/backend.js";
+import { referenceBackend } from "../backend/reference.js";
+
+// Scratch buffers live in the backend's memory (a WebAssembly heap is not garbage-collected):
+// when a layer is collected, its buffers go back to the backend that gave them.
+const releaseScratch = new FinalizationRegistry<{ backend: Backend; bufs: Map<string, Float32Array> }>(
+  ({ backend, bufs }) => { for (const b of bufs.values()) backend.free(b); },
+);
 
 /**
  * One weight tensor of a layer. `value` and `grad` are views into the model's flat parameter
@@ -55,6 +63,8 @@ export abstract class Layer {
   batchSize: number | null;
   readonly declaredInputShape: number[] | null;
   protected rng: Rng = new Rng(0);
+  /** Owner of this layer's buffers and runner of its kernels; set by the model that builds it. */
+  protected backend: Backend = referenceBackend;
   private bufs = new Map<string, Float32Array>();
 
   constructor(args: LayerArgs = {}) {
@@ -94,6 +104,18 @@ export abstract class Layer {
   /** Wrapped layers (Bidirectional, TimeDistributed). */
   children(): Layer[] {
     return [];
+  }
+
+  /** Move the layer (and wrapped layers) onto a backend; scratch buffers are reallocated on next use. */
+  setBackend(backend: Backend): void {
+    if (backend !== this.backend) {
+      releaseScratch.unregister(this);
+      for (const b of this.bufs.values()) this.backend.free(b);
+      this.bufs = new Map();
+      this.backend = backend;
+      if (backend.name !== "js") releaseScratch.register(this, { backend, bufs: this.bufs }, this);
+    }
+    for (const c of this.children()) c.setBackend(backend);
   }
 
   setRng(rng: Rng): void {
@@ -145,11 +167,15 @@ export abstract class Layer {
     }
   }
 
-  /** A scratch buffer owned by the layer, reused while the size stays the same. */
+  /**
+   * A scratch buffer from the layer's backend, reused while the size stays the same (workspaces are
+   * sized once per batch shape). Not zeroed on reuse.
+   */
   protected buf(key: string, size: number): Float32Array {
     let b = this.bufs.get(key);
     if (!b || b.length !== size) {
-      b = new Float32Array(size);
+      if (b) this.backend.free(b);
+      b = this.backend.alloc(size);
       this.bufs.set(key, b);
     }
     return b;

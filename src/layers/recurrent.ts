@@ -4,12 +4,8 @@
 import { Tensor, sizeOf } from "../tensor/tensor.js";
 import { ConfigError, ShapeError, fmtShape } from "../tensor/errors.js";
 import type { InitializerName } from "../tensor/initializers.js";
-import { gemm, fillRows, addColumnSums } from "../kernels/gemm.js";
 import { checkActivation, type Activation } from "../kernels/activations.js";
 import { toTimeMajor, toBatchMajor } from "../kernels/layout.js";
-import { lstmForward, lstmBackward } from "../kernels/lstm.js";
-import { gruForward, gruBackward } from "../kernels/gru.js";
-import { rnnForward, rnnBackward } from "../kernels/simple_rnn.js";
 import { Layer, Param, type LayerArgs, type LayerConfig } from "./layer.js";
 
 export interface RecurrentArgs extends LayerArgs {
@@ -166,8 +162,9 @@ abstract class RecurrentLayer extends Layer {
     this.xt = xt;
 
     const proj = this.buf("proj", T * B * G); // [T*B, G] = x·W + b
-    fillRows(proj, 0, T * B, G, this.bias ? this.bias.value : null, 0);
-    gemm(false, false, T * B, G, I, 1, xt, 0, I, this.kernel.value, 0, G, 1, proj, 0, G);
+    const be = this.backend;
+    be.fillRows({ Y: proj, yOff: 0, rows: T * B, N: G, bias: this.bias ? this.bias.value : null, biasOff: 0 });
+    be.gemm({ transA: false, transB: false, M: T * B, N: G, K: I, A: xt, lda: I, B: this.kernel.value, ldb: G, beta: 1, C: proj, ldc: G });
     this.proj = proj;
 
     const hs = this.buf("hs", (T + 1) * B * H); // [T+1, B, H]
@@ -219,10 +216,11 @@ abstract class RecurrentLayer extends Layer {
     }
     const dZx = this.cellBackward(B, T, dhs, dh, dS); // [T*B, G] input-side gate gradients
 
-    gemm(true, false, I, G, T * B, 1, xt, 0, I, dZx, 0, G, 1, this.kernel.grad, 0, G); // dW += xᵀ·dZ
-    if (this.bias) addColumnSums(dZx, T * B, G, this.bias.grad, 0);
+    const be = this.backend;
+    be.gemm({ transA: true, transB: false, M: I, N: G, K: T * B, A: xt, lda: I, B: dZx, ldb: G, beta: 1, C: this.kernel.grad, ldc: G }); // dW += xᵀ·dZ
+    if (this.bias) be.columnSums({ X: dZx, rows: T * B, N: G, out: this.bias.grad, outOff: 0 });
     const dxt = this.buf("dxt", T * B * I);
-    gemm(false, true, T * B, I, G, 1, dZx, 0, G, this.kernel.value, 0, G, 0, dxt, 0, I); // dx = dZ·Wᵀ
+    be.gemm({ transA: false, transB: true, M: T * B, N: I, K: G, A: dZx, lda: G, B: this.kernel.value, ldb: G, C: dxt, ldc: I }); // dx = dZ·Wᵀ
     if (this.inMask) {
       for (let t = 0; t < T; t++) for (let k = 0; k < B * I; k++) dxt[t * B * I + k] *= this.inMask[k]!;
     }
@@ -358,8 +356,8 @@ export class LSTM extends RecurrentLayer {
     const cs = this.buf("cs", (T + 1) * B * H);
     const tc = this.buf("tc", (T + 1) * B * H);
     cs.set(init[1]!, 0);
-    lstmForward(B, T, H, this.recurrentKernel.value, this.proj!, this.hs!, cs, tc,
-      this.activation, this.recurrentActivation, this.recMask, this.hm);
+    this.backend.lstmForward({ B, T, H, U: this.recurrentKernel.value, gates: this.proj!, hs: this.hs!, cs, tc,
+      act: this.activation, recAct: this.recurrentActivation, recMask: this.recMask, hm: this.hm });
     this.cs = cs;
     this.tc = tc;
   }
@@ -373,9 +371,10 @@ export class LSTM extends RecurrentLayer {
   protected cellBackward(B: number, T: number, dhs: Float32Array | null, dh: Float32Array, dS: Float32Array[]): Float32Array {
     const H = this.units, G = 4 * H;
     const dZ = this.buf("dZ", T * B * G);
-    lstmBackward(B, T, H, this.recurrentKernel.value, this.proj!, this.cs!, this.tc!,
-      this.activation, this.recurrentActivation, this.recMask, dhs, dh, dS[0]!, dZ);
-    gemm(true, false, H, G, T * B, 1, this.hPrev(), 0, H, dZ, 0, G, 1, this.recurrentKernel.grad, 0, G); // dU += hᵀ·dZ
+    this.backend.lstmBackward({ B, T, H, U: this.recurrentKernel.value, gates: this.proj!, cs: this.cs!, tc: this.tc!,
+      act: this.activation, recAct: this.recurrentActivation, recMask: this.recMask, dhs, dh, dc: dS[0]!, dZ });
+    this.backend.gemm({ transA: true, transB: false, M: H, N: G, K: T * B, A: this.hPrev(), lda: H, B: dZ, ldb: G,
+      beta: 1, C: this.recurrentKernel.grad, ldc: G }); // dU += hᵀ·dZ
     return dZ;
   }
 
@@ -446,9 +445,9 @@ export class GRU extends RecurrentLayer {
   protected cellForward(B: number, T: number): void {
     const H = this.units, G = 3 * H;
     const rec = this.buf("rec", this.resetAfter ? T * B * G : T * B * H);
-    gruForward(B, T, H, this.resetAfter, this.recurrentKernel.value,
-      this.resetAfter && this.bias ? this.bias.value : null, G,
-      this.proj!, rec, this.hs!, this.activation, this.recurrentActivation, this.recMask, this.hm);
+    this.backend.gruForward({ B, T, H, resetAfter: this.resetAfter, U: this.recurrentKernel.value,
+      recBias: this.resetAfter && this.bias ? this.bias.value : null, recBiasOff: G,
+      gates: this.proj!, rec, hs: this.hs!, act: this.activation, recAct: this.recurrentActivation, recMask: this.recMask, hm: this.hm });
     this.rec = rec;
   }
 
@@ -457,15 +456,17 @@ export class GRU extends RecurrentLayer {
     const dZx = this.buf("dZx", T * B * G);
     const dZh = this.resetAfter ? this.buf("dZh", T * B * G) : null;
     const tmp = this.buf("tmp", B * H);
-    gruBackward(B, T, H, this.resetAfter, this.recurrentKernel.value, this.proj!, this.rec!, this.hs!,
-      this.activation, this.recurrentActivation, this.recMask, this.hm, dhs, dh, tmp, dZx, dZh);
+    const be = this.backend;
+    be.gruBackward({ B, T, H, resetAfter: this.resetAfter, U: this.recurrentKernel.value, gates: this.proj!, rec: this.rec!, hs: this.hs!,
+      act: this.activation, recAct: this.recurrentActivation, recMask: this.recMask, hm: this.hm, dhs, dh, tmp, dZx, dZh });
     const dU = this.recurrentKernel.grad;
     if (this.resetAfter) {
-      gemm(true, false, H, G, T * B, 1, this.hPrev(), 0, H, dZh!, 0, G, 1, dU, 0, G);
-      if (this.bias) addColumnSums(dZh!, T * B, G, this.bias.grad, G);
+      be.gemm({ transA: true, transB: false, M: H, N: G, K: T * B, A: this.hPrev(), lda: H, B: dZh!, ldb: G, beta: 1, C: dU, ldc: G });
+      if (this.bias) be.columnSums({ X: dZh!, rows: T * B, N: G, out: this.bias.grad, outOff: G });
     } else {
-      gemm(true, false, H, 2 * H, T * B, 1, this.hPrev(), 0, H, dZx, 0, G, 1, dU, 0, G); // z, r columns
-      gemm(true, false, H, H, T * B, 1, this.rec!, 0, H, dZx, 2 * H, G, 1, dU, 2 * H, G); // h column, from r ⊙ h
+      be.gemm({ transA: true, transB: false, M: H, N: 2 * H, K: T * B, A: this.hPrev(), lda: H, B: dZx, ldb: G, beta: 1, C: dU, ldc: G }); // z, r columns
+      be.gemm({ transA: true, transB: false, M: H, N: H, K: T * B, A: this.rec!, lda: H, B: dZx, bOff: 2 * H, ldb: G,
+        beta: 1, C: dU, cOff: 2 * H, ldc: G }); // h column, from r ⊙ h
     }
     return dZx;
   }
@@ -509,14 +510,16 @@ export class SimpleRNN extends RecurrentLayer {
   }
 
   protected cellForward(B: number, T: number): void {
-    rnnForward(B, T, this.units, this.recurrentKernel.value, this.proj!, this.hs!, this.activation, this.recMask, this.hm);
+    this.backend.rnnForward({ B, T, H: this.units, U: this.recurrentKernel.value, pre: this.proj!, hs: this.hs!,
+      act: this.activation, recMask: this.recMask, hm: this.hm });
   }
 
   protected cellBackward(B: number, T: number, dhs: Float32Array | null, dh: Float32Array): Float32Array {
     const H = this.units;
     const dZ = this.buf("dZ", T * B * H);
-    rnnBackward(B, T, H, this.recurrentKernel.value, this.hs!, this.activation, this.recMask, dhs, dh, dZ);
-    gemm(true, false, H, H, T * B, 1, this.hPrev(), 0, H, dZ, 0, H, 1, this.recurrentKernel.grad, 0, H);
+    this.backend.rnnBackward({ B, T, H, U: this.recurrentKernel.value, hs: this.hs!, act: this.activation, recMask: this.recMask, dhs, dh, dZ });
+    this.backend.gemm({ transA: true, transB: false, M: H, N: H, K: T * B, A: this.hPrev(), lda: H, B: dZ, ldb: H,
+      beta: 1, C: this.recurrentKernel.grad, ldc: H });
     return dZ;
   }
 

@@ -1,6 +1,5 @@
 // WebAssembly SIMD kernels of the wasm backend: a register-tiled SGEMM and the fused LSTM, GRU and
 // SimpleRNN recurrences (default activations), matching src/kernels within float32 rounding.
-// @ts-nocheck: this is AssemblyScript, not TypeScript; the root tsconfig includes all of src, and this keeps tsc out of it.
 //
 // Every pointer is a byte address into the imported memory and 0 means null (the JS allocator never
 // hands out address 0). Nothing here allocates: scratch (packed operands) lives at pWork, sized by

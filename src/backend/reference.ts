@@ -1,0 +1,71 @@
+// The reference backend: plain typed arrays and the TypeScript kernels of src/kernels, unchanged.
+// Every faster backend is checked against it (test/backend), and runs through it any kernel it
+// does not accelerate.
+
+import { gemm, fillRows, addColumnSums } from "../kernels/gemm.js";
+import { lstmForward, lstmBackward } from "../kernels/lstm.js";
+import { gruForward, gruBackward } from "../kernels/gru.js";
+import { rnnForward, rnnBackward } from "../kernels/simple_rnn.js";
+import type {
+  Backend, GemmArgs, FillRowsArgs, ColumnSumsArgs, LstmForwardArgs, LstmBackwardArgs,
+  GruForwardArgs, GruBackwardArgs, RnnForwardArgs, RnnBackwardArgs,
+} from "./backend.js";
+
+export class ReferenceBackend implements Backend {
+  readonly name = "js" as const;
+
+  alloc(n: number): Float32Array {
+    return new Float32Array(n);
+  }
+
+  free(a: Float32Array): void {
+    void a; // the garbage collector owns typed arrays
+  }
+
+  owns(a: Float32Array): boolean {
+    void a;
+    return true;
+  }
+
+  gemm(p: GemmArgs): void {
+    gemm(p.transA, p.transB, p.M, p.N, p.K, p.alpha ?? 1, p.A, p.aOff ?? 0, p.lda, p.B, p.bOff ?? 0, p.ldb,
+      p.beta ?? 0, p.C, p.cOff ?? 0, p.ldc);
+  }
+
+  fillRows(p: FillRowsArgs): void {
+    fillRows(p.Y, p.yOff, p.rows, p.N, p.bias, p.biasOff);
+  }
+
+  columnSums(p: ColumnSumsArgs): void {
+    const off = p.xOff ?? 0;
+    addColumnSums(off === 0 ? p.X : p.X.subarray(off), p.rows, p.N, p.out, p.outOff);
+  }
+
+  lstmForward(p: LstmForwardArgs): void {
+    lstmForward(p.B, p.T, p.H, p.U, p.gates, p.hs, p.cs, p.tc, p.act, p.recAct, p.recMask, p.hm);
+  }
+
+  lstmBackward(p: LstmBackwardArgs): void {
+    lstmBackward(p.B, p.T, p.H, p.U, p.gates, p.cs, p.tc, p.act, p.recAct, p.recMask, p.dhs, p.dh, p.dc, p.dZ);
+  }
+
+  gruForward(p: GruForwardArgs): void {
+    gruForward(p.B, p.T, p.H, p.resetAfter, p.U, p.recBias, p.recBiasOff, p.gates, p.rec, p.hs, p.act, p.recAct, p.recMask, p.hm);
+  }
+
+  gruBackward(p: GruBackwardArgs): void {
+    gruBackward(p.B, p.T, p.H, p.resetAfter, p.U, p.gates, p.rec, p.hs, p.act, p.recAct, p.recMask, p.hm,
+      p.dhs, p.dh, p.tmp, p.dZx, p.dZh);
+  }
+
+  rnnForward(p: RnnForwardArgs): void {
+    rnnForward(p.B, p.T, p.H, p.U, p.pre, p.hs, p.act, p.recMask, p.hm);
+  }
+
+  rnnBackward(p: RnnBackwardArgs): void {
+    rnnBackward(p.B, p.T, p.H, p.U, p.hs, p.act, p.recMask, p.dhs, p.dh, p.dZ);
+  }
+}
+
+/** The process-wide reference backend (it holds no state). */
+export const referenceBackend = new ReferenceBackend();
