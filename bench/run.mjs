@@ -1,62 +1,78 @@
-// `npm run bench`: training speed of recurrent on the five workloads of
-// ../shared/peers/WORKLOADS.md beside TensorFlow.js's cpu backend measured in the same run,
-// W_sine inference latency / throughput, and a check that the recurrent kernels allocate
-// nothing per timestep. Every number is validated before it is timed.
+// `npm run bench`: recurrent's training speed on the five workloads of docs/benchmarks.md and its
+// W_sine inference, beside TensorFlow.js (cpu and wasm), PyTorch + OpenBLAS (1 and 2 threads) and
+// onnxruntime-node (inference, when installed), all measured in this one invocation. Each
+// measurement runs in its own child process, so peak RSS is per peer and per workload. Every
+// implementation is checked against recurrent's numbers before anything is timed.
 //
-//   node bench/run.mjs [--only W_sine,W_char] [--epochs N] [--no-tfjs] [--quick] [--no-infer] [--no-alloc]
+//   node bench/run.mjs [--only W_sine,W_char] [--epochs N] [--quick] [--configs js:1,wasm:2]
+//                      [--no-tfjs] [--no-tfjs-cpu] [--no-tfjs-wasm] [--no-torch] [--no-ort]
+//                      [--no-train] [--no-infer] [--no-alloc] [--max-wait S] [--out FILE]
 //
-// Prints markdown tables, one `RESULT {json}` line per measurement in the fields of
-// ../shared/peers (so its run.mjs / report.mjs can collect them; the tfjs rows say
-// measured_by), and one `ALLOC {json}` line. See docs/benchmarks.md.
+// Prints markdown tables and the goals of docs/performance.md (met or missed) on stdout, one
+// `RESULT {json}` line per measurement, and writes everything to bench/results/latest.json.
 
-import { readFileSync } from "node:fs";
-import { spawnSync } from "node:child_process";
-import { cpus, loadavg } from "node:os";
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { cpus, loadavg, totalmem } from "node:os";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { Tensor } from "../dist/index.js";
-import { WORKLOADS, TRAIN_FLOP, FWD_FLOP, ours, makeData, tfjsModels } from "./workloads.mjs";
+import { WORKLOADS, TRAIN_FLOP, FWD_FLOP, engineConfigs, configLabel } from "./workloads.mjs";
+import { r3, log, parseArgs } from "./common.mjs";
+import { torchEnv, PYTHON } from "./torch_env.mjs";
 
-// ---- options ----
-const argv = process.argv.slice(2);
-const flag = (k) => argv.includes(`--${k}`);
-const opt = (k, d) => { const i = argv.indexOf(`--${k}`); return i >= 0 && i + 1 < argv.length ? argv[i + 1] : d; };
-const quick = flag("quick");
-const epochs = Number(opt("epochs", quick ? 2 : 3));
-const only = opt("only", null)?.split(",").map((s) => s.trim()) ?? Object.keys(WORKLOADS);
-const withTfjs = !flag("no-tfjs");
-const withInfer = !flag("no-infer") && (only.includes("W_sine") || opt("only", null) === null);
-const withAlloc = !flag("no-alloc");
+const here = dirname(fileURLToPath(import.meta.url));
+const cache = join(here, ".cache");
+const { opt } = parseArgs(process.argv.slice(2));
+const quick = opt.quick === true;
+const epochs = Number(opt.epochs ?? (quick ? 2 : 3));
+const only = opt.only ? String(opt.only).split(",").map((s) => s.trim()) : Object.keys(WORKLOADS);
+const maxWait = Number(opt["max-wait"] ?? 30);
+const outFile = opt.out ? String(opt.out) : join(here, "results", "latest.json");
 for (const w of only) if (!WORKLOADS[w]) throw new Error(`unknown workload ${w}; choose from ${Object.keys(WORKLOADS).join(", ")}`);
-if (!(Number.isInteger(epochs) && epochs >= 1)) throw new Error(`--epochs must be a positive integer`);
+if (!(Number.isInteger(epochs) && epochs >= 1)) throw new Error("--epochs must be a positive integer");
+const withTfjs = { cpu: !opt["no-tfjs"] && !opt["no-tfjs-cpu"], wasm: !opt["no-tfjs"] && !opt["no-tfjs-wasm"] };
+const withInfer = !opt["no-infer"] && only.includes("W_sine");
+const version = JSON.parse(readFileSync(join(here, "..", "package.json"), "utf8")).version;
 
-const version = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")).version;
-const PEER = `recurrent ${version}`;
+// ---- what can run here ----
+const skipped = [];
+const engines = engineConfigs();
+let configs = engines.ran;
+if (opt.configs) {
+  const want = String(opt.configs).split(",");
+  configs = configs.filter((c) => want.includes(`${c.backend}:${c.threads}`));
+  if (configs.length === 0) throw new Error(`--configs ${opt.configs}: none of these runs here (available: ${engines.ran.map((c) => `${c.backend}:${c.threads}`).join(", ")})`);
+}
+for (const s of engines.skipped) skipped.push({ peer: `recurrent ${configLabel(s)}`, reason: s.reason });
 
-// ---- helpers ----
-const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
-const quantile = (xs, q) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.max(0, Math.round(q * (s.length - 1))))]; };
-const spread = (xs) => (100 * (Math.max(...xs) - Math.min(...xs))) / median(xs);
-const r3 = (x) => Math.round(x * 1000) / 1000;
-const now = () => performance.now();
-/** CPU seconds (user + system, all threads of this process) since `c0`. */
-const cpuSeconds = (c0) => { const c = process.cpuUsage(c0); return (c.user + c.system) / 1e6; };
-const emit = (o) => console.log("RESULT " + JSON.stringify(o));
-const log = (...a) => console.error(...a);
-const fmt = (x) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
-
-function fail(msg) {
-  log(`VALIDATION FAILED: ${msg}`);
-  process.exitCode = 1;
-  throw new Error(msg);
+let torch = null;
+if (!opt["no-torch"]) {
+  const t = torchEnv(cache);
+  if (t.skip) skipped.push({ peer: "torch", reason: t.skip });
+  else torch = t;
+}
+let ortAvailable = false;
+if (!opt["no-ort"] && withInfer) {
+  try {
+    createRequire(import.meta.url).resolve("onnxruntime-node");
+    ortAvailable = Boolean(torch);
+    if (!torch) skipped.push({ peer: "onnxruntime", reason: "the ONNX model is exported by PyTorch, which is not available" });
+  } catch {
+    skipped.push({ peer: "onnxruntime", reason: "onnxruntime-node is not installed (optional: ONNXRUNTIME_NODE_INSTALL=skip npm install --no-save onnxruntime-node)" });
+  }
 }
 
-let tf = null;
-if (withTfjs) {
-  tf = await import("@tensorflow/tfjs");
-  if (!(await tf.setBackend("cpu"))) throw new Error("tfjs: setBackend('cpu') failed");
-  await tf.ready();
+// ---- the machine ----
+function cpuFlags() {
+  try {
+    const f = readFileSync("/proc/cpuinfo", "utf8").match(/^flags\s*:(.*)$/m)?.[1].split(/\s+/) ?? [];
+    return ["sse4_2", "avx", "avx2", "fma", "avx512f", "avx512bw", "avx512vl", "avx512_vnni", "avx512_bf16"].filter((x) => f.includes(x));
+  } catch {
+    return [];
+  }
 }
-/** Busy jiffies of the whole machine (Linux), to tell how much other processes ran beside us. */
+/** Busy jiffies of the whole machine (Linux; USER_HZ = 100), to tell how much other processes ran. */
 function busyJiffies() {
   try {
     const f = readFileSync("/proc/stat", "utf8").split("\n")[0].trim().split(/\s+/).slice(1).map(Number);
@@ -65,245 +81,246 @@ function busyJiffies() {
     return null;
   }
 }
-const start = { wall: now(), busy: busyJiffies(), cpu: process.cpuUsage() };
 const machine = {
-  node: process.version, cpu: cpus()[0]?.model ?? "?", cores: cpus().length,
-  load_at_start: loadavg().map((x) => Math.round(x * 100) / 100),
+  cpu: cpus()[0]?.model ?? "?", cores: cpus().length, flags: cpuFlags(), mem_gib: Math.round(totalmem() / 2 ** 30),
+  node: process.version, load_at_start: loadavg().map((x) => Math.round(x * 100) / 100),
 };
-log(`recurrent ${version} bench — node ${machine.node}, ${machine.cores} × ${machine.cpu}, load ${machine.load_at_start.join(" ")}`);
-if (tf) log(`tfjs ${tf.version.tfjs}, backend ${tf.getBackend()}`);
+log(`recurrent ${version} bench — node ${machine.node}, ${machine.cores} × ${machine.cpu} (${machine.flags.join(" ")})`);
+log(`recurrent configurations: ${configs.map(configLabel).join(", ")}`);
+for (const s of skipped) log(`skipped ${s.peer}: ${s.reason}`);
+if (torch) log(`torch ${torch.torch} with OpenBLAS from ${torch.openblas}, OPENBLAS_CORETYPE=${torch.coretype ?? "(autodetect)"}`);
 
-// ---- validation: the numbers we time must be right ----
+// ---- running children ----
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-/** Loss over one batch goes down after a few training steps on it, and stays finite. */
-async function validateLearns(name) {
-  const w = WORKLOADS[name];
-  const m = ours.build(name, 3);
-  const { x, y } = ours.data(name, w.batch);
-  const before = m.evaluate(x, y, { batchSize: w.batch }).loss;
-  await m.fit(x, y, { epochs: 8, batchSize: w.batch, shuffle: false, verbose: 0 });
-  const after = m.evaluate(x, y, { batchSize: w.batch }).loss;
-  if (!Number.isFinite(before) || !Number.isFinite(after) || !(after < before)) {
-    fail(`${name}: loss on one batch did not decrease over 8 steps (${before} → ${after})`);
+/** Waits (up to maxWait s) until other processes leave the cores free: 2-thread runs collapse otherwise. */
+async function waitIdle() {
+  const t0 = Date.now();
+  let calm = 0;
+  while (calm < 2 && (Date.now() - t0) / 1000 < maxWait) {
+    const a = busyJiffies();
+    await sleep(1000);
+    const b = busyJiffies();
+    calm = a !== null && b !== null && (b - a) / 100 < 0.3 ? calm + 1 : 0;
   }
-  return { before, after };
+  return Math.round((Date.now() - t0) / 1000);
 }
 
-/** Same weights → same predictions and loss as tfjs (forward parity of the whole model). */
-function validateParity(name, tfm) {
-  const m = ours.build(name, 5);
-  const ws = m.getWeights();
-  const tw = tfm.getWeights();
-  if (ws.length !== tw.length) fail(`${name}: ${ws.length} weight arrays here, ${tw.length} in tfjs`);
-  ws.forEach((t, k) => {
-    if (t.shape.join() !== tw[k].shape.join()) fail(`${name}: weight ${k} has shape [${t.shape}] here, [${tw[k].shape}] in tfjs`);
-  });
-  tfm.setWeights(ws.map((t) => tf.tensor(t.data, t.shape)));
-  const n = 4;
-  const d = makeData(name, n);
-  const ourOut = m.predict(new Tensor(d.x, d.xShape)).data;
-  const tfOut = tf.tidy(() => tfm.predict(tf.tensor(d.x, d.xShape)).dataSync());
-  let maxDiff = 0, maxAbs = 0;
-  for (let i = 0; i < ourOut.length; i++) {
-    maxDiff = Math.max(maxDiff, Math.abs(ourOut[i] - tfOut[i]));
-    maxAbs = Math.max(maxAbs, Math.abs(tfOut[i]));
+const results = [];
+let failures = 0;
+
+/** Runs one child; its RESULT lines gain the CPU other processes used meanwhile ("others_cores"). */
+async function child(label, cmd, args, { env, needCores = 1 } = {}) {
+  const waited = needCores > 1 ? await waitIdle() : 0;
+  log(`  ${label}`);
+  const b0 = busyJiffies(), t0 = Date.now();
+  const p = spawn(cmd, args, { env: env ?? process.env, stdio: ["ignore", "pipe", "inherit"] });
+  let out = "";
+  p.stdout.on("data", (d) => { out += d; });
+  const code = await new Promise((r) => p.on("close", r));
+  const wall = (Date.now() - t0) / 1000, b1 = busyJiffies();
+  const rows = out.split("\n").filter((l) => l.startsWith("RESULT ")).map((l) => JSON.parse(l.slice(7)));
+  const ownCpu = Math.max(0, ...rows.map((r) => r.process_cpu_s ?? 0));
+  const others = b0 === null || b1 === null ? null : r3(Math.max(0, ((b1 - b0) / 100 - ownCpu) / wall));
+  if (code !== 0 || rows.length === 0) {
+    failures++;
+    log(`  FAILED: ${label} (exit ${code})`);
+    return [];
   }
-  const rel = maxDiff / Math.max(maxAbs, 1e-3);
-  if (!(rel < 1e-4)) fail(`${name}: predictions differ from tfjs by ${maxDiff} (relative ${rel})`);
-  const ourLoss = m.evaluate(new Tensor(d.x, d.xShape), new Tensor(d.y, d.yShape), { batchSize: n }).loss;
-  const tfLoss = tf.tidy(() => {
-    const r = tfm.evaluate(tf.tensor(d.x, d.xShape), tf.tensor(d.y, d.yShape), { batchSize: n });
-    return (Array.isArray(r) ? r[0] : r).dataSync()[0];
-  });
-  if (!(Math.abs(ourLoss - tfLoss) <= 1e-4 * Math.max(1, Math.abs(tfLoss)))) fail(`${name}: loss ${ourLoss} here, ${tfLoss} in tfjs`);
-  return { max_rel_diff: rel, loss: ourLoss, tfjs_loss: tfLoss };
-}
-
-// ---- timing ----
-
-/** One untimed warm-up epoch, then `epochs` timed epochs (fit, no shuffling): seconds per epoch. */
-async function timeOurs(name, samples) {
-  const w = WORKLOADS[name];
-  const m = ours.build(name);
-  const { x, y } = ours.data(name, samples);
-  const times = [], cpu = [], losses = [];
-  let t0 = 0, c0 = null;
-  await m.fit(x, y, {
-    epochs: 1 + epochs, batchSize: w.batch, shuffle: false, verbose: 0,
-    callbacks: [{
-      onEpochBegin: () => { t0 = now(); c0 = process.cpuUsage(); },
-      onEpochEnd: (_e, logs) => { times.push((now() - t0) / 1000); cpu.push(cpuSeconds(c0)); losses.push(logs.loss); },
-    }],
-  });
-  if (!losses.every(Number.isFinite)) fail(`${name}: non-finite training loss ${losses}`);
-  return { warmup: times[0], times: times.slice(1), cpu: cpu.slice(1), loss: losses[losses.length - 1], params: m.countParams() };
-}
-
-async function timeTfjs(name, samples) {
-  const w = WORKLOADS[name];
-  const m = tfjsModels(tf).build(name);
-  const { x, y } = tfjsModels(tf).data(name, samples);
-  const times = [], cpu = [], losses = [];
-  let t0 = 0, c0 = null;
-  await m.fit(x, y, {
-    epochs: 1 + epochs, batchSize: w.batch, shuffle: false, verbose: 0, yieldEvery: "never",
-    callbacks: {
-      onEpochBegin: async () => { t0 = now(); c0 = process.cpuUsage(); },
-      onEpochEnd: async (_e, logs) => { times.push((now() - t0) / 1000); cpu.push(cpuSeconds(c0)); losses.push(logs.loss); },
-    },
-  });
-  x.dispose(); y.dispose();
-  const params = m.countParams();
-  m.dispose();
-  return { warmup: times[0], times: times.slice(1), cpu: cpu.slice(1), loss: losses[losses.length - 1], params };
-}
-
-// ---- workloads ----
-const rows = [];
-for (const name of only) {
-  const w = WORKLOADS[name];
-  const samples = quick ? Math.min(w.samples, Math.max(64, 4 * w.batch)) : w.samples;
-  log(`\n${name}: validating`);
-  const learn = await validateLearns(name);
-  let parity = null;
-  if (tf) {
-    const tfm = tfjsModels(tf).build(name);
-    parity = validateParity(name, tfm);
-    tfm.dispose();
+  for (const r of rows) {
+    Object.assign(r, { others_cores: others, ...(waited ? { waited_for_idle_s: waited } : {}) });
+    console.log("RESULT " + JSON.stringify(r));
+    results.push(r);
   }
-  log(`  loss on one batch ${learn.before.toFixed(4)} → ${learn.after.toFixed(4)} after 8 steps` +
-    (parity ? `; predictions match tfjs (max rel diff ${parity.max_rel_diff.toExponential(1)}), loss ${parity.loss.toFixed(5)} vs ${parity.tfjs_loss.toFixed(5)}` : ""));
-
-  log(`  timing recurrent: ${samples} samples/epoch, 1 warm-up + ${epochs} epochs`);
-  const o = await timeOurs(name, samples);
-  const oRate = samples / median(o.times);
-  emit({
-    peer: PEER, workload: name, mode: "train", batch: w.batch, samples_per_epoch: samples,
-    warmup_epoch_s: r3(o.warmup), epoch_s: o.times.map(r3), spread_pct: r3(spread(o.times)),
-    samples_per_s: r3(oRate), cpu_s: o.cpu.map(r3), samples_per_cpu_s: r3(samples / median(o.cpu)), gflops: r3((oRate * TRAIN_FLOP[name]) / 1e9), final_loss: r3(o.loss), params: o.params,
-    validated: { loss_before: r3(learn.before), loss_after: r3(learn.after), ...(parity ? { tfjs_max_rel_diff: parity.max_rel_diff } : {}) },
-  });
-  const row = { name, batch: w.batch, samples, rate: oRate, cpuRate: samples / median(o.cpu), spread: spread(o.times), tfRate: null, tfCpuRate: null, tfSamples: null };
-  if (tf) {
-    const ts = quick ? Math.max(w.batch, 8) : w.tfjsSamples;
-    log(`  timing tfjs-cpu: ${ts} samples/epoch, 1 warm-up + ${epochs} epochs`);
-    const t = await timeTfjs(name, ts);
-    const tRate = ts / median(t.times);
-    emit({
-      peer: "tfjs-cpu", backend: "cpu", tfjs: tf.version.tfjs, measured_by: PEER, workload: name, mode: "train",
-      batch: w.batch, samples_per_epoch: ts, warmup_epoch_s: r3(t.warmup), epoch_s: t.times.map(r3),
-      spread_pct: r3(spread(t.times)), samples_per_s: r3(tRate), cpu_s: t.cpu.map(r3), samples_per_cpu_s: r3(ts / median(t.cpu)), final_loss: r3(t.loss), params: t.params,
-    });
-    row.tfRate = tRate;
-    row.tfCpuRate = ts / median(t.cpu);
-    row.tfSamples = ts;
-  }
-  log(`  recurrent ${fmt(row.rate)} samples/s` + (row.tfRate ? `, tfjs-cpu ${fmt(row.tfRate)} samples/s, ratio ${(row.rate / row.tfRate).toFixed(1)}×` : ""));
-  rows.push(row);
+  return rows;
 }
 
-// ---- inference: W_sine ----
-let infer = null;
+const node = process.execPath;
+const script = (f) => join(here, f);
+const fixture = (w) => join(cache, "fixtures", `${w}.json`);
+const t0 = Date.now();
+
+// ---- validation first: nothing is timed unless every implementation computes the same model ----
+log("\nvalidating (recurrent learns; every configuration and every peer predicts the same on the same weights)");
+const tfBackends = Object.keys(withTfjs).filter((b) => withTfjs[b]);
+const v = spawnSync(node, [script("validate.mjs"), "--only", only.join(","), "--configs", configs.map((c) => `${c.backend}:${c.threads}`).join(","),
+  ...(tfBackends.length ? ["--tfjs", tfBackends.join(",")] : []), "--fixtures", join(cache, "fixtures")], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+if (v.status !== 0) {
+  log("validation failed: nothing was timed");
+  process.exit(1);
+}
+const validation = v.stdout.split("\n").filter((l) => l.startsWith("VALID ")).map((l) => JSON.parse(l.slice(6)));
+
+// ---- training ----
+const trainSamples = (w, peer) => {
+  const W = WORKLOADS[w];
+  if (quick) return { recurrent: Math.min(W.samples, Math.max(64, 4 * W.batch)), cpu: Math.max(W.batch, 8), wasm: Math.max(2 * W.batch, 8), torch: Math.min(W.samples, Math.max(128, 4 * W.batch)) }[peer];
+  return { recurrent: W.samples, cpu: W.tfjsSamples, wasm: W.wasmSamples, torch: W.samples }[peer];
+};
+for (const w of opt["no-train"] ? [] : only) {
+  log(`\n${w}: timing, ${epochs} epochs after a warm-up`);
+  const W = WORKLOADS[w];
+  for (const c of configs) {
+    const samples = trainSamples(w, "recurrent");
+    const warmup = Math.min(samples, Math.max(4 * W.batch, 64));
+    await child(`recurrent ${configLabel(c)}: ${samples} samples/epoch, warm-up ${warmup}`, node,
+      [script("peer_recurrent.mjs"), "train", w, "--backend", c.backend, "--threads", String(c.threads), "--samples", String(samples), "--warmup", String(warmup), "--epochs", String(epochs)],
+      { needCores: c.threads });
+  }
+  for (const b of tfBackends) {
+    const samples = trainSamples(w, b);
+    await child(`tfjs-${b}: ${samples} samples/epoch`, node, [script("peer_tfjs.mjs"), "train", w, b, "--samples", String(samples), "--epochs", String(epochs)]);
+  }
+  if (torch) {
+    for (const threads of [1, 2]) {
+      const samples = trainSamples(w, "torch");
+      await child(`torch ${threads}T (OpenBLAS ${torch.coretype ?? ""}): ${samples} samples/epoch`, PYTHON,
+        [script("torch_bench.py"), "train", w, String(threads), "--samples", String(samples), "--epochs", String(Math.max(epochs, quick ? 2 : 5)), "--fixture", fixture(w)],
+        { env: torch.env, needCores: threads });
+    }
+  }
+}
+
+// ---- W_sine inference ----
 if (withInfer) {
-  log("\nW_sine inference: validating and timing");
+  log("\nW_sine inference: latency at batch 1, throughput at batch 256");
   const calls = quick ? 50 : 200;
-  const m = ours.build("W_sine", 5);
-  const x1 = new Tensor(makeData("W_sine", 1).x, [1, 50, 1]);
-  const B = 256;
-  const xb = new Tensor(makeData("W_sine", B).x, [B, 50, 1]);
-  // batch 1 must equal the same row inside a batch of 256 (and be finite)
-  const y1 = m.predict(x1).data[0], yb0 = m.predict(xb, { batchSize: B }).data[0];
-  if (!Number.isFinite(y1) || Math.abs(y1 - yb0) > 1e-5 * Math.max(1, Math.abs(y1))) fail(`W_sine: predict batch 1 ${y1} vs batch 256 row 0 ${yb0}`);
-  const latency = (predict) => {
-    for (let i = 0; i < 20; i++) predict();
-    const lat = [];
-    for (let i = 0; i < calls; i++) { const t = now(); predict(); lat.push(now() - t); }
-    return lat;
-  };
-  const batchTimes = (predict, reps) => {
-    predict();
-    const bt = [];
-    for (let i = 0; i < reps; i++) { const t = now(); predict(); bt.push((now() - t) / 1000); }
-    return bt;
-  };
-  const lat = latency(() => m.predict(x1));
-  const bt = batchTimes(() => m.predict(xb, { batchSize: B }), quick ? 3 : 10);
-  infer = { lat: median(lat), thr: B / median(bt), tfLat: null, tfThr: null };
-  emit({
-    peer: PEER, workload: "W_sine", mode: "infer_b1", calls,
-    latency_ms_median: r3(median(lat)), latency_ms_p10: r3(quantile(lat, 0.1)), latency_ms_p90: r3(quantile(lat, 0.9)),
-  });
-  emit({
-    peer: PEER, workload: "W_sine", mode: "infer_b256", calls: bt.length,
-    batch_ms_median: r3(1000 * median(bt)), spread_pct: r3(spread(bt)), samples_per_s: r3(B / median(bt)),
-    gflops: r3(((B / median(bt)) * FWD_FLOP.W_sine) / 1e9),
-  });
-  if (tf) {
-    const tfm = tfjsModels(tf).build("W_sine");
-    tfm.setWeights(m.getWeights().map((t) => tf.tensor(t.data, t.shape)));
-    const tx1 = tf.tensor(x1.data, [1, 50, 1]);
-    const txb = tf.tensor(xb.data, [B, 50, 1]);
-    const run = (xx, bs) => { const o = tfm.predict(xx, { batchSize: bs }); const v = o.dataSync(); o.dispose(); return v; };
-    const t1 = run(tx1, 1)[0];
-    if (Math.abs(t1 - y1) > 1e-4 * Math.max(1, Math.abs(y1))) fail(`W_sine inference: tfjs ${t1} vs ours ${y1}`);
-    const tlat = latency(() => run(tx1, 1));
-    const tbt = batchTimes(() => run(txb, B), quick ? 1 : 3);
-    infer.tfLat = median(tlat);
-    infer.tfThr = B / median(tbt);
-    emit({
-      peer: "tfjs-cpu", backend: "cpu", tfjs: tf.version.tfjs, measured_by: PEER, workload: "W_sine", mode: "infer_b1", calls,
-      latency_ms_median: r3(median(tlat)), latency_ms_p10: r3(quantile(tlat, 0.1)), latency_ms_p90: r3(quantile(tlat, 0.9)),
-    });
-    emit({
-      peer: "tfjs-cpu", backend: "cpu", tfjs: tf.version.tfjs, measured_by: PEER, workload: "W_sine", mode: "infer_b256", calls: tbt.length,
-      batch_ms_median: r3(1000 * median(tbt)), spread_pct: r3(spread(tbt)), samples_per_s: r3(B / median(tbt)),
-    });
-    tx1.dispose(); txb.dispose(); tfm.dispose();
+  for (const c of configs) {
+    await child(`recurrent ${configLabel(c)}`, node, [script("peer_recurrent.mjs"), "infer", "W_sine", "--backend", c.backend, "--threads", String(c.threads), "--calls", String(calls), "--bcalls", quick ? "3" : "10"], { needCores: c.threads });
+  }
+  for (const b of tfBackends) {
+    await child(`tfjs-${b}`, node, [script("peer_tfjs.mjs"), "infer", "W_sine", b, "--calls", String(b === "cpu" && !quick ? 100 : calls), "--bcalls", b === "cpu" || quick ? "2" : "10"]);
+  }
+  if (torch) {
+    for (const threads of [1, 2]) {
+      await child(`torch ${threads}T`, PYTHON, [script("torch_bench.py"), "infer", "W_sine", String(threads), "--calls", String(calls), "--fixture", fixture("W_sine")], { env: torch.env, needCores: threads });
+    }
+  }
+  if (ortAvailable) {
+    const model = join(cache, "w_sine.onnx");
+    const ex = spawnSync(PYTHON, [script("torch_bench.py"), "export_onnx", "W_sine", "1", "--fixture", fixture("W_sine"), "--out", model], { env: torch.env, encoding: "utf8" });
+    if (ex.status !== 0 || !existsSync(model)) {
+      failures++;
+      log(`  FAILED: ONNX export: ${ex.stderr.trim().split("\n").pop()}`);
+    } else {
+      for (const threads of [1, 2]) {
+        await child(`onnxruntime ${threads}T`, node, [script("ort_bench.mjs"), String(threads), "--model", model, "--fixture", fixture("W_sine"), "--calls", String(calls)], { needCores: threads });
+      }
+    }
   }
 }
+const wallS = (Date.now() - t0) / 1000;
+const othersSeen = results.map((r) => r.others_cores).filter((x) => x != null);
 
-// CPU used by other processes while we timed (USER_HZ = 100 on Linux)
-const wallS = (now() - start.wall) / 1000;
-const busy = busyJiffies();
-const others = start.busy === null || busy === null ? null : Math.max(0, ((busy - start.busy) / 100 - cpuSeconds(start.cpu)) / wallS);
-
-// ---- allocation per timestep (child process: the heap profiler must not disturb the timings) ----
+// ---- allocation per timestep (its own child: the heap profiler must not disturb the timings) ----
 let alloc = null;
-if (withAlloc) {
+if (!opt["no-alloc"]) {
   log("\nallocation per timestep: sampling heap profiler, T = 50 vs T = 500");
-  const r = spawnSync(process.execPath, [fileURLToPath(new URL("./alloc.mjs", import.meta.url))], { encoding: "utf8" });
+  const r = spawnSync(node, [script("alloc.mjs")], { encoding: "utf8" });
   const line = (r.stdout || "").split("\n").find((l) => l.startsWith("ALLOC "));
-  if (r.status !== 0 || !line) log(`  alloc check failed: ${r.stderr}`);
-  else alloc = JSON.parse(line.slice(6));
+  if (r.status !== 0 || !line) { failures++; log(`  alloc check failed: ${r.stderr}`); } else alloc = JSON.parse(line.slice(6));
 }
 
 // ---- report ----
-const load = loadavg().map((x) => Math.round(x * 100) / 100);
-console.log(`\n## recurrent ${version} — training (samples/s; median of ${epochs} timed epochs after 1 warm-up)`);
-console.log(`node ${machine.node}, ${machine.cores} × ${machine.cpu}; load average at start ${machine.load_at_start.join(" ")}, at end ${load.join(" ")}; ` +
-  `timing took ${wallS.toFixed(0)} s${others === null ? "" : `, other processes used ${others.toFixed(2)} cores on average`}\n`);
-console.log("| workload | batch | samples/epoch (ours / tfjs) | recurrent | per CPU-s | GFLOP/s | epoch spread | tfjs-cpu | ratio | ratio by CPU time |");
-console.log("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
-for (const r of rows) {
-  const gf = (r.rate * TRAIN_FLOP[r.name]) / 1e9;
-  const ratio = r.tfRate ? (r.rate / r.tfRate).toFixed(1) + "×" : "–";
-  const cpuRatio = r.tfCpuRate ? (r.cpuRate / r.tfCpuRate).toFixed(1) + "×" : "–";
-  console.log(`| ${r.name} | ${r.batch} | ${r.samples} / ${r.tfSamples ?? "–"} | ${fmt(r.rate)} | ${fmt(r.cpuRate)} | ${gf.toFixed(2)} | ${r.spread.toFixed(1)}% | ${r.tfRate ? fmt(r.tfRate) : "–"} | ${ratio} | ${cpuRatio} |`);
-}
-console.log("\nsamples/s by wall clock (the peers' measure); \"ratio by CPU time\" divides samples per CPU-second of this process instead, which a busy machine disturbs less.");
-if (infer) {
-  console.log("\n## W_sine inference\n");
-  console.log("| | recurrent | tfjs-cpu | ratio |");
-  console.log("|---|---:|---:|---:|");
-  console.log(`| latency batch 1, median (ms) | ${infer.lat.toFixed(3)} | ${infer.tfLat ? infer.tfLat.toFixed(3) : "–"} | ${infer.tfLat ? (infer.tfLat / infer.lat).toFixed(1) + "× faster" : "–"} |`);
-  console.log(`| batch-256 throughput (samples/s) | ${fmt(infer.thr)} | ${infer.tfThr ? fmt(infer.tfThr) : "–"} | ${infer.tfThr ? (infer.thr / infer.tfThr).toFixed(1) + "×" : "–"} |`);
-}
-if (alloc) {
-  console.log(`\n## JS-heap allocation per timestep (B=${alloc.B}, I=${alloc.I}, H=${alloc.H}; sampled, ${alloc.steps_per_measurement} steps each)\n`);
-  console.log("| case | bytes/call T=50 | bytes/call T=500 | bytes/step | largest sites (T=500) |");
-  console.log("|---|---:|---:|---:|---|");
-  for (const [k, v] of Object.entries(alloc.cases)) {
-    console.log(`| ${k} | ${v.bytes_per_call_T50} | ${v.bytes_per_call_T500} | ${v.bytes_per_step} | ${v.top_sites_T500.join("; ") || "–"} |`);
+const fmt = (x) => (x == null ? "–" : x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
+const ratio = (a, b) => (a == null || b == null ? "–" : (a / b >= 10 ? (a / b).toFixed(0) : (a / b).toFixed(2)) + "×");
+const isOurs = (r) => r.peer.startsWith("recurrent");
+const find = (w, mode, peer) => results.find((r) => r.workload === w && r.mode === mode && r.peer === peer);
+const PEERS = ["tfjs-cpu", "tfjs-wasm", "torch 1T", "torch 2T"];
+const label = (r) => (isOurs(r) ? `**${r.peer}**` : r.peer === "tfjs-wasm" ? `tfjs-wasm (SIMD, 1 thread${r.embedding ? ", one-hot embedding" : ""})` : r.peer.startsWith("torch") ? `${r.peer} ${r.blas}` : r.peer);
+const others = (r) => (r.others_cores == null ? "–" : r.others_cores.toFixed(2) + (r.others_cores > 0.3 ? " !" : ""));
+
+const lines = [];
+const out = (s = "") => { lines.push(s); console.log(s); };
+out(`\n## recurrent ${version}: training, samples/s (median of ${epochs} timed epochs after a warm-up)\n`);
+out(`node ${machine.node}, ${machine.cores} × ${machine.cpu}; load average ${machine.load_at_start.join(" ")} at the start, ${loadavg().map((x) => x.toFixed(2)).join(" ")} at the end; ` +
+  `timing took ${wallS.toFixed(0)} s${othersSeen.length ? `; other processes used ${(othersSeen.reduce((a, b) => a + b, 0) / othersSeen.length).toFixed(2)} cores on average beside the measurements (${Math.max(...othersSeen).toFixed(2)} at most)` : ""}\n`);
+out("| workload | implementation | samples/epoch | samples/s | GFLOP/s | peak RSS (MB) | epoch spread | others (cores) | vs tfjs-cpu | vs tfjs-wasm | vs torch 1T | vs torch 2T |");
+out("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+for (const w of only) {
+  for (const r of results.filter((x) => x.workload === w && x.mode === "train")) {
+    const gf = (r.samples_per_s * TRAIN_FLOP[w]) / 1e9;
+    const rat = PEERS.map((p) => (isOurs(r) ? ratio(r.samples_per_s, find(w, "train", p)?.samples_per_s) : ""));
+    out(`| ${w} | ${label(r)} | ${r.samples_per_epoch} | ${fmt(r.samples_per_s)} | ${gf.toFixed(2)} | ${r.peak_rss_mb.toFixed(0)} | ${r.spread_pct.toFixed(1)}% | ${others(r)} | ${rat.join(" | ")} |`);
   }
-  console.log("ALLOC " + JSON.stringify({ peer: PEER, ...alloc }));
 }
+out("\nGFLOP/s counts matrix products only (LSTM step 2·4·H·(I+H) per direction, Dense 2·I·O, training = 3 × forward). " +
+  "Ratios: recurrent's samples/s ÷ the peer's. \"others\": cores other processes used during that measurement (! above 0.3: treat the row with care).");
+
+const ORT = ["onnxruntime 1T", "onnxruntime 2T"];
+if (results.some((r) => r.mode === "infer_b1")) {
+  out("\n## W_sine inference (no dropout)\n");
+  out("| implementation | latency batch 1, median (p10–p90) ms | batch 256, samples/s | GFLOP/s | peak RSS (MB) | others (cores) | latency vs " + [...PEERS, ...ORT].join(" / ") + " | throughput vs the same |");
+  out("|---|---:|---:|---:|---:|---:|---|---|");
+  const peers = [...new Set(results.filter((r) => r.mode === "infer_b1").map((r) => r.peer))];
+  for (const p of peers) {
+    const a = find("W_sine", "infer_b1", p), b = find("W_sine", "infer_b256", p);
+    const lat = isOurs(a) ? [...PEERS, ...ORT].map((q) => ratio(find("W_sine", "infer_b1", q)?.latency_ms_median, a.latency_ms_median)).join(" / ") : "";
+    const thr = isOurs(a) && b ? [...PEERS, ...ORT].map((q) => ratio(b.samples_per_s, find("W_sine", "infer_b256", q)?.samples_per_s)).join(" / ") : "";
+    const gf = b ? ((b.samples_per_s * FWD_FLOP.W_sine) / 1e9).toFixed(2) : "–";
+    out(`| ${label(a)} | ${a.latency_ms_median.toFixed(3)} (${a.latency_ms_p10.toFixed(3)}–${a.latency_ms_p90.toFixed(3)}) | ${fmt(b?.samples_per_s)} | ${gf} | ${Math.max(a.peak_rss_mb, b?.peak_rss_mb ?? 0).toFixed(0)} | ${others(a)} | ${lat} | ${thr} |`);
+  }
+  out("\nLatency ratios: the peer's latency ÷ recurrent's (above 1×: recurrent is faster). Throughput ratios: recurrent's samples/s ÷ the peer's.");
+}
+
+// ---- goals (docs/performance.md) ----
+// onnxruntime's batch-1 latency when it is not installed: measured by the peer study (its RESULTS.md,
+// onnxruntime-node 1.30.0, 1 thread), on its Intel Xeon "Emerald Rapids", 2 vCPUs.
+const ORT_PEER_STUDY_MS = 0.239;
+const goals = [];
+const best = (w, pred = () => true) => results.filter((r) => r.workload === w && r.mode === "train" && isOurs(r) && pred(r)).sort((a, b) => b.samples_per_s - a.samples_per_s)[0];
+for (const w of only) {
+  const r = best(w);
+  if (!r) continue;
+  for (const [p, target] of [["tfjs-cpu", 30], ["tfjs-wasm", 5]]) {
+    const q = find(w, "train", p);
+    if (q) goals.push({ goal: `${w} training ≥ ${target}× ${p}`, by: r.peer, value: r.samples_per_s / q.samples_per_s, target });
+  }
+}
+for (const w of ["W_sine", "W_char"].filter((x) => only.includes(x))) {
+  const r = best(w, (x) => x.threads === 2) ?? best(w);
+  const q = find(w, "train", "torch 1T");
+  if (r && q) goals.push({ goal: `${w} training ≥ torch + OpenBLAS 1 thread, recurrent on both cores`, by: r.peer + (r.threads === 2 ? "" : " (no 2-thread configuration ran)"), value: r.samples_per_s / q.samples_per_s, target: 1 });
+}
+const lat = results.filter((r) => r.mode === "infer_b1" && isOurs(r)).sort((a, b) => a.latency_ms_median - b.latency_ms_median)[0];
+if (lat) {
+  const o = find("W_sine", "infer_b1", "onnxruntime 1T");
+  const ortMs = o ? o.latency_ms_median : ORT_PEER_STUDY_MS;
+  goals.push({
+    goal: "W_sine batch-1 inference within 2× onnxruntime-node", by: lat.peer, value: (2 * ortMs) / lat.latency_ms_median, target: 1,
+    note: `recurrent ${lat.latency_ms_median.toFixed(3)} ms vs onnxruntime ${ortMs} ms ${o ? "(measured in this run, 1 thread)" : "(measured by the peer study on its Intel Xeon, 1 thread: onnxruntime-node is not installed here)"}`,
+  });
+}
+if (goals.length) {
+  out("\n## Goals\n");
+  out("| goal | best recurrent configuration | achieved | target | met? |");
+  out("|---|---|---:|---:|---|");
+  for (const g of goals) {
+    g.met = g.value >= g.target;
+    const shown = g.goal.includes("inference") ? `${(2 / g.value).toFixed(2)}× onnxruntime's latency` : `${g.value.toFixed(2)}×`;
+    const target = g.goal.includes("inference") ? "≤ 2×" : `${g.target}×`;
+    out(`| ${g.goal} | ${g.by} | ${shown} | ${target} | ${g.met ? "met" : `**missed** (${(g.value / g.target).toFixed(2)} of the target)`} |`);
+    if (g.note) out(`| | ${g.note} | | | |`);
+  }
+}
+
+if (alloc) {
+  out(`\n## JS-heap allocation per timestep (B=${alloc.B}, I=${alloc.I}, H=${alloc.H}; sampled, ${alloc.steps_per_measurement} steps each)\n`);
+  out("| case | bytes/call T=50 | bytes/call T=500 | bytes/step | largest sites (T=500) |");
+  out("|---|---:|---:|---:|---|");
+  for (const [k, x] of Object.entries(alloc.cases)) out(`| ${k} | ${x.bytes_per_call_T50} | ${x.bytes_per_call_T500} | ${x.bytes_per_step} | ${x.top_sites_T500.join("; ") || "–"} |`);
+}
+if (skipped.length) {
+  out("\nNot run:");
+  for (const s of skipped) out(`* ${s.peer}: ${s.reason}`);
+}
+
+mkdirSync(dirname(outFile), { recursive: true });
+writeFileSync(outFile, JSON.stringify({
+  recurrent: version, date: new Date().toISOString(), machine, options: { only, epochs, quick, configs: configs.map(configLabel) },
+  timing_s: r3(wallS), skipped, validation, results, goals, alloc, report: lines.join("\n"),
+}, null, 1));
+log(`\nwrote ${outFile}`);
+if (failures) { log(`${failures} measurement(s) failed`); process.exitCode = 1; }
+// a multi-threaded engine probed above may keep worker threads alive
+process.exit();

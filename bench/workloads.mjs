@@ -1,20 +1,22 @@
-// The five training workloads of ../shared/peers/WORKLOADS.md, built with recurrent and with
-// TensorFlow.js, on inputs from the same seeded generators as ../shared/peers/common.mjs
-// (copied here so the bench runs from a bare clone).
+// The five training workloads of the peer study (its WORKLOADS.md, copied into
+// docs/benchmarks.md), built with recurrent and with TensorFlow.js, on inputs from the peer
+// study's seeded generators (mulberry32 + Box–Muller, copied here so the bench runs from a bare
+// clone; bench/torch_bench.py has the same generators in Python).
 
 import { sequential, layers, Tensor } from "../dist/index.js";
 
-// samples: per epoch, as WORKLOADS.md. tfjsSamples: the reduced epoch timed on tfjs's slow cpu
-// backend (whole batches; its cost per batch is constant, so samples/s stays comparable).
+// samples: per epoch, as WORKLOADS.md. tfjsSamples / wasmSamples: the reduced epochs timed on
+// tfjs's cpu and wasm backends (whole batches; their cost per batch is constant, so samples/s
+// stays comparable, and a full epoch takes minutes there).
 export const WORKLOADS = {
-  W_sine: { T: 50, F: 1, batch: 32, samples: 1792, tfjsSamples: 96 },
-  W_stock: { T: 60, F: 1, batch: 32, samples: 1024, tfjsSamples: 96 },
-  W_encdec_b1: { T: 18, F: 1, batch: 1, samples: 256, tfjsSamples: 32 },
-  W_encdec_b32: { T: 18, F: 1, batch: 32, samples: 256, tfjsSamples: 128 },
-  W_char: { T: 100, F: 1, batch: 32, samples: 512, tfjsSamples: 32, vocab: 65, emb: 64, hidden: 256 },
+  W_sine: { T: 50, F: 1, batch: 32, samples: 1792, tfjsSamples: 96, wasmSamples: 448 },
+  W_stock: { T: 60, F: 1, batch: 32, samples: 1024, tfjsSamples: 96, wasmSamples: 320 },
+  W_encdec_b1: { T: 18, F: 1, batch: 1, samples: 256, tfjsSamples: 32, wasmSamples: 64 },
+  W_encdec_b32: { T: 18, F: 1, batch: 32, samples: 256, tfjsSamples: 128, wasmSamples: 256 },
+  W_char: { T: 100, F: 1, batch: 32, samples: 512, tfjsSamples: 32, wasmSamples: 64, vocab: 65, emb: 64, hidden: 256 },
 };
 
-// Matrix-product FLOPs per sample (../shared/peers/flops.mjs): LSTM step 2·4·H·(I+H) per
+// Matrix-product FLOPs per sample (the peer study's flops.mjs): LSTM step 2·4·H·(I+H) per
 // direction, Dense 2·I·O; training ≈ 3 × forward.
 const lstmFwd = (I, H, T, dirs = 1) => 2 * 4 * H * (I + H) * T * dirs;
 const denseFwd = (I, O, reps = 1) => 2 * I * O * reps;
@@ -71,12 +73,47 @@ export function makeData(name, n) {
   return { x, xShape: [n, w.T, w.F], y: randn(n, 12), yShape: [n, 1] };
 }
 
+/**
+ * The options recurrent is built with. `config` picks the engine ({ backend, threads }); only the
+ * keys it sets are passed, so the bench still runs against a library without those options.
+ */
+export const modelOptions = (seed, config = {}) => ({ seed, ...config });
+export const configLabel = (c) => `${c.backend} ${c.threads}T`;
+
+/** What a built model says it runs on: libraries before the backend option ran only "js", 1 thread. */
+export function engineOf(m) {
+  return { backend: m.backend?.name ?? "js", threads: m.threads ?? m.backend?.threads ?? 1 };
+}
+
+/**
+ * The engine configurations this build of recurrent accepts: each backend × 1 and 2 threads.
+ * A configuration counts only if the model reports running it (an ignored option does not).
+ */
+export function engineConfigs() {
+  const ran = [], skipped = [];
+  for (const backend of ["js", "wasm"]) {
+    for (const threads of [1, 2]) {
+      const want = { backend, threads };
+      try {
+        const m = sequential([layers.input({ shape: [3, 1] }), layers.lstm({ units: 2 })], modelOptions(1, want));
+        const got = engineOf(m);
+        if (got.backend === backend && got.threads === threads) ran.push(want);
+        else skipped.push({ ...want, reason: `the model runs ${configLabel(got)}` });
+      } catch (e) {
+        skipped.push({ ...want, reason: e.message.split("\n")[0] });
+      }
+    }
+  }
+  return { ran, skipped };
+}
+
 export const ours = {
   data(name, n) {
     const d = makeData(name, n);
     return { x: new Tensor(d.x, d.xShape), y: new Tensor(d.y, d.yShape) };
   },
-  build(name, seed = 7) {
+  build(name, seed = 7, config = {}) {
+    const opts = modelOptions(seed, config);
     let m;
     if (name === "W_sine") {
       m = sequential([
@@ -87,7 +124,7 @@ export const ours = {
         layers.dropout({ rate: 0.2 }),
         layers.dense({ units: 32, activation: "relu" }),
         layers.dense({ units: 1 }),
-      ], { seed });
+      ], opts);
       m.compile({ optimizer: { type: "adam", learningRate: 1e-3 }, loss: "mse" });
     } else if (name === "W_stock") {
       m = sequential([
@@ -97,7 +134,7 @@ export const ours = {
         layers.lstm({ units: 50, returnSequences: true }), layers.dropout({ rate: 0.2 }),
         layers.lstm({ units: 50 }), layers.dropout({ rate: 0.2 }),
         layers.dense({ units: 1 }),
-      ], { seed });
+      ], opts);
       m.compile({ optimizer: { type: "rmsprop", learningRate: 1e-3, rho: 0.9 }, loss: "mse" });
     } else if (name.startsWith("W_encdec")) {
       m = sequential([
@@ -106,7 +143,7 @@ export const ours = {
         layers.repeatVector({ n: 18 }),
         layers.bidirectional(layers.lstm({ units: 32, returnSequences: true })),
         layers.timeDistributed(layers.dense({ units: 1 })),
-      ], { seed });
+      ], opts);
       m.compile({ optimizer: { type: "adam", learningRate: 1e-3 }, loss: "mse" });
     } else if (name === "W_char") {
       m = sequential([
@@ -114,22 +151,29 @@ export const ours = {
         layers.embedding({ inputDim: 65, outputDim: 64 }),
         layers.lstm({ units: 256, returnSequences: true }),
         layers.dense({ units: 65, activation: "softmax" }),
-      ], { seed });
+      ], opts);
       m.compile({ optimizer: { type: "adam", learningRate: 1e-3 }, loss: "sparseCategoricalCrossentropy" });
     } else throw new Error(`unknown workload ${name}`);
     return m;
   },
 };
 
-// tfjs models as in ../shared/peers/tfjs_bench.mjs. Initializers are the cheap glorotUniform:
+// tfjs models as in the peer study's tfjs_bench.mjs. Initializers are the cheap glorotUniform:
 // the weights are overwritten with ours anyway (tfjs-cpu's orthogonal initializer takes ~2 min
 // for W_char), and the values do not change the speed.
-export function tfjsModels(tf) {
+// `onehot`: W_char's Embedding as one-hot input × Dense(64, no bias), the same function with the
+// same [65, 64] weight. tfjs-wasm needs it: training Embedding there fails with "Kernel
+// 'UnsortedSegmentSum' not registered for backend 'wasm'" (the gather gradient; peer study README).
+export function tfjsModels(tf, { onehot = false } = {}) {
   const lstm = (units, extra = {}) =>
     tf.layers.lstm({ units, recurrentActivation: "sigmoid", recurrentInitializer: "glorotUniform", ...extra });
   return {
     data(name, n) {
       const d = makeData(name, n);
+      if (name === "W_char" && onehot) {
+        const x = tf.tidy(() => tf.oneHot(tf.tensor(Int32Array.from(d.x), d.xShape, "int32"), WORKLOADS.W_char.vocab).toFloat());
+        return { x, y: tf.tensor(d.y, d.yShape) };
+      }
       return { x: tf.tensor(d.x, d.xShape), y: tf.tensor(d.y, d.yShape) };
     },
     build(name) {
@@ -160,7 +204,8 @@ export function tfjsModels(tf) {
         m.add(tf.layers.timeDistributed({ layer: tf.layers.dense({ units: 1 }) }));
         m.compile({ optimizer: tf.train.adam(1e-3), loss: "meanSquaredError" });
       } else if (name === "W_char") {
-        m.add(tf.layers.embedding({ inputDim: 65, outputDim: 64, inputLength: 100 }));
+        if (onehot) m.add(tf.layers.dense({ units: 64, useBias: false, inputShape: [100, 65] }));
+        else m.add(tf.layers.embedding({ inputDim: 65, outputDim: 64, inputLength: 100 }));
         m.add(lstm(256, { returnSequences: true }));
         m.add(tf.layers.dense({ units: 65, activation: "softmax" }));
         m.compile({ optimizer: tf.train.adam(1e-3), loss: "sparseCategoricalCrossentropy" });
