@@ -1,4 +1,6 @@
-// Public API: re-exports only.
+// The package entry for Node: the whole public API, with Node's file system and terminal progress
+// installed into the host-neutral core (src/browser.ts is the entry without them).
+import "./install_node.js";
 
 export { Tensor, tensor, zeros, toTensor, type Shape, type NestedArray } from "./tensor/tensor.js";
 export { Rng } from "./tensor/rng.js";
@@ -11,7 +13,12 @@ export * as callbacks from "./models/callbacks.js";
 export { Optimizer, clipGradients, type OptimizerConfig, type OptimizerName } from "./optim/optimizers.js";
 export { Sequential, sequential, type SequentialOptions, type CompileArgs, type FitArgs, type History } from "./models/sequential.js";
 export type { Callback, Logs } from "./models/callbacks.js";
-export { loadModel, saveModel } from "./io/save.js";
+export { saveModel } from "./models/save.js";
+export { loadModel } from "./models/load.js";
+export { consoleProgress, setDefaultProgress, type ProgressRenderer, type EpochStart, type BatchEnd, type EpochEnd } from "./models/progress.js";
+export { terminalProgress } from "./cli/progress.js";
+export { useFileSystem, type FileSystem } from "./io/fs.js";
+export * as backend from "./backend/index.js";
 export { fromTorchStateDict, toTorchStateDict, type TorchStateDict, type TorchTensor, type TorchConvertOptions } from "./io/torch.js";
 export * as data from "./data/index.js";
 export * as forecasting from "./forecast/index.js";

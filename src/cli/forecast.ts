@@ -3,9 +3,10 @@
 import { loadSeries, bundledDataPath, type LoadSeriesOptions } from "../forecast/series.js";
 import { forecast, type ForecastResult, type ModelPreset } from "../forecast/index.js";
 import type { Frequency, Aggregation } from "../data/index.js";
-import { metricsTable, asciiChart } from "../report/terminal.js";
+import { metricsTable, asciiChart } from "./terminal.js";
 import { writeReport } from "../report/html.js";
-import { prepareOutDir, writeFileAtomic, outPath } from "./out.js";
+import { prepareOutDir, outPath } from "./out.js";
+import { writeFileAtomic } from "../io/node_fs.js";
 
 export interface ForecastCliOptions {
   date?: string;

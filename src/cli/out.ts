@@ -1,7 +1,7 @@
-// The --out directory: refuse to mix runs (another run's files are kept unless --force), write
-// files under temporary names and rename them, so an interrupted run leaves no half files.
+// The --out directory: refuse to mix runs (another run's files are kept unless --force). Files in it
+// are written with writeFileAtomic (src/io/node_fs.ts), so an interrupted run leaves no half files.
 
-import { existsSync, mkdirSync, readdirSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { ConfigError } from "../tensor/errors.js";
 
@@ -17,12 +17,6 @@ export function prepareOutDir(dir: string, force: boolean): void {
     }
   }
   mkdirSync(dir, { recursive: true });
-}
-
-export function writeFileAtomic(path: string, data: string): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, data);
-  renameSync(tmp, path);
 }
 
 export function outPath(dir: string, file: string): string {

@@ -2,7 +2,7 @@
 
 import { prepareOutDir } from "./out.js";
 import { trainRun, evaluateRun, predictRun, summaryOf, readRunConfig } from "../forecast/config_run.js";
-import { metricsTable } from "../report/terminal.js";
+import { metricsTable } from "./terminal.js";
 
 export async function runTrain(config: string, opts: { out: string; force: boolean; quiet: boolean }): Promise<void> {
   readRunConfig(config); // validate before touching --out

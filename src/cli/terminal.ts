@@ -4,8 +4,8 @@
 import Table from "cli-table3";
 import { plot } from "asciichart";
 import { ConfigError } from "../tensor/errors.js";
-import type { MethodMetrics } from "./types.js";
-import { METRIC_COLUMNS, bestPerColumn, formatSig, methodLabel, orderedMethods } from "./format.js";
+import type { MethodMetrics } from "../report/types.js";
+import { METRIC_COLUMNS, bestPerColumn, formatSig, methodLabel, orderedMethods } from "../report/format.js";
 
 const BOLD = "\x1b[1m";
 const GREEN = "\x1b[32m";

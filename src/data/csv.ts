@@ -1,10 +1,9 @@
 // Reading CSV text into a Frame, keeping the file line of every row so that later
 // errors (bad numbers, bad dates, duplicates) can point at the exact line.
 
-import { readFileSync } from "node:fs";
-import { basename } from "node:path";
 import { parse } from "csv-parse/sync";
 import { DataError } from "../tensor/errors.js";
+import { fileSystem } from "../io/fs.js";
 import type { Frame } from "./frame.js";
 
 /** Options for {@link parseCsv} and {@link readCsv}. */
@@ -80,13 +79,14 @@ export function parseCsv(text: string, options: CsvOptions = {}): Frame {
  * @throws DataError when the file cannot be read or parsed.
  */
 export function readCsv(path: string, options: CsvOptions = {}): Frame {
+  const fs = fileSystem("readCsv");
   let text: string;
   try {
-    text = readFileSync(path, "utf8");
+    text = fs.readText(path);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
+    const code = (err as { code?: unknown }).code;
     const why = code === "ENOENT" ? "no such file" : (err as Error).message;
     throw new DataError(`cannot read ${path}: ${why}`);
   }
-  return parseCsv(text, { ...options, source: options.source ?? basename(path) });
+  return parseCsv(text, { ...options, source: options.source ?? fs.basename(path) });
 }

@@ -2,15 +2,13 @@
 // layers on windows of one series, a scaler fitted on the training span, test metrics in the data's
 // units beside the naive baselines at the same origins, and a run directory that can be reloaded.
 
-import { existsSync, readFileSync, mkdirSync, writeFileSync, renameSync } from "node:fs";
-import { dirname, isAbsolute, join, resolve } from "node:path";
 import { ConfigError, DataError, ShapeError, fmtShape } from "../tensor/errors.js";
 import { Tensor } from "../tensor/tensor.js";
+import { fileSystem } from "../io/fs.js";
 import { sequential, type Sequential } from "../models/sequential.js";
-import { loadModel } from "../io/save.js";
+import { loadModel } from "../models/load.js";
 import { earlyStopping } from "../models/callbacks.js";
-import * as layers from "../layers/index.js";
-import type { Layer } from "../layers/index.js";
+import { input, kindOfType, type Layer } from "../layers/index.js";
 import type { OptimizerConfig } from "../optim/optimizers.js";
 import type { LossName, LossSpec } from "../kernels/losses.js";
 import {
@@ -18,11 +16,11 @@ import {
   type Scaler, type Frequency,
 } from "../data/index.js";
 import { loadSeries, bundledDataPath, type LoadedSeries, type LoadSeriesOptions } from "./series.js";
-import { naive, seasonalNaive, drift } from "./baselines.js";
-import { maseScale, scoreAll, type Metrics } from "./metrics.js";
+import { rollingOrigin, scoreBacktest } from "./backtest.js";
+import type { Metrics } from "./metrics.js";
 
 export interface LayerSpec {
-  /** input | lstm | gru | simpleRnn | dense | dropout | repeatVector | timeDistributed | bidirectional | embedding | flatten */
+  /** A factory name of `layers.*` (src/layers/registry.ts): input, lstm, gru, simpleRnn, dense, timeDistributed, … */
   type: string;
   /** For timeDistributed and bidirectional: the wrapped layer. */
   layer?: LayerSpec;
@@ -44,36 +42,21 @@ export interface RunConfig {
   fit?: { epochs?: number; batchSize?: number; validationSplit?: number; patience?: number; shuffle?: boolean };
 }
 
-const FACTORIES: Record<string, (args: Record<string, unknown>) => Layer> = {
-  input: (a) => layers.input(a as never),
-  lstm: (a) => layers.lstm(a as never),
-  gru: (a) => layers.gru(a as never),
-  simpleRnn: (a) => layers.simpleRnn(a as never),
-  dense: (a) => layers.dense(a as never),
-  dropout: (a) => layers.dropout(a as never),
-  repeatVector: (a) => layers.repeatVector(a as never),
-  embedding: (a) => layers.embedding(a as never),
-  flatten: (a) => layers.flatten(a as never),
-};
-
 /** Build a layer from its spec; names the position of a bad spec. */
 export function layerFromSpec(spec: LayerSpec, where: string): Layer {
   if (!spec || typeof spec.type !== "string") throw new ConfigError(`${where}: each layer needs a "type"`);
   const { type, layer, ...args } = spec;
-  if (type === "timeDistributed" || type === "bidirectional") {
-    if (!layer) throw new ConfigError(`${where}: ${type} needs a "layer" to wrap`);
-    const inner = layerFromSpec(layer, `${where}.layer`);
-    return type === "timeDistributed" ? layers.timeDistributed(inner, args) : layers.bidirectional(inner, args);
-  }
-  const f = FACTORIES[type];
-  if (!f) throw new ConfigError(`${where}: unknown layer type "${type}"; choose one of ${[...Object.keys(FACTORIES), "timeDistributed", "bidirectional"].join(", ")}`);
-  return f(args);
+  const kind = kindOfType(type, where);
+  if (!kind.wraps) return kind.create(args, null);
+  if (!layer) throw new ConfigError(`${where}: ${type} needs a "layer" to wrap`);
+  return kind.create(args, layerFromSpec(layer, `${where}.layer`));
 }
 
 export function readRunConfig(path: string): RunConfig {
+  const fs = fileSystem("config");
   let cfg: RunConfig;
   try {
-    cfg = JSON.parse(readFileSync(path, "utf8")) as RunConfig;
+    cfg = JSON.parse(fs.readText(path)) as RunConfig;
   } catch (e) {
     throw new ConfigError(`cannot read config ${path}: ${(e as Error).message}`);
   }
@@ -102,7 +85,7 @@ export interface RunFile {
 /** `vega-datasets:weather.csv` names a bundled file; other paths are relative to the config file. */
 export function resolveCsv(csv: string, baseDir: string): string {
   if (csv.startsWith("vega-datasets:")) return bundledDataPath(csv.slice("vega-datasets:".length));
-  return isAbsolute(csv) ? csv : resolve(baseDir, csv);
+  return fileSystem("config").resolve(csv, baseDir);
 }
 
 interface Prepared {
@@ -140,7 +123,7 @@ function prepare(cfg: RunConfig, csv: string, scalerJson?: unknown, split?: { tr
 function buildModel(cfg: RunConfig, L: number): Sequential {
   const specs = cfg.model.layers;
   const ls = specs.map((s, k) => layerFromSpec(s, `model.layers[${k}]`));
-  if (specs[0]!.type !== "input") ls.unshift(layers.input({ shape: [L, 1] }));
+  if (specs[0]!.type !== "input") ls.unshift(input({ shape: [L, 1] }));
   return sequential(ls, { seed: cfg.model.seed ?? 42 });
 }
 
@@ -155,8 +138,9 @@ function targetsFor(model: Sequential, Y: Float32Array, N: number, H: number): T
 }
 
 export async function trainRun(configPath: string, outDir: string, opts: { verbose: 0 | 1 | 2 }): Promise<{ metrics: Record<string, Metrics>; run: RunFile }> {
-  const cfg = JSON.parse(readFileSync(configPath, "utf8")) as RunConfig;
-  const csv = resolveCsv(cfg.data.csv, dirname(resolve(configPath)));
+  const fs = fileSystem("train");
+  const cfg = readRunConfig(configPath);
+  const csv = resolveCsv(cfg.data.csv, fs.dirname(fs.resolve(configPath)));
   const p = prepare(cfg, csv);
   const model = buildModel(cfg, p.L);
   // Training windows: every target inside the training span.
@@ -178,8 +162,8 @@ export async function trainRun(configPath: string, outDir: string, opts: { verbo
     verbose: opts.verbose,
     callbacks: [earlyStopping({ monitor: "val_loss", patience: f.patience ?? 10, restoreBestWeights: true })],
   });
-  mkdirSync(outDir, { recursive: true });
-  await model.save(join(outDir, "model"));
+  fs.mkdirp(outDir);
+  await model.save(fs.join(outDir, "model"));
   const run: RunFile = {
     format: "recurrent-run", version: 1, config: cfg, csv,
     scaler: p.scaler.toJSON(), n: p.series.values.length, trainEnd: p.trainEnd, testSize: p.testSize,
@@ -187,52 +171,38 @@ export async function trainRun(configPath: string, outDir: string, opts: { verbo
     lastDate: formatDate(p.series.dates[p.series.dates.length - 1]!, p.series.freq),
     history: history.history,
   };
-  const tmp = join(outDir, `run.json.tmp-${process.pid}`);
-  writeFileSync(tmp, JSON.stringify(run, null, 2) + "\n");
-  renameSync(tmp, join(outDir, "run.json"));
+  fs.writeAtomic(fs.join(outDir, "run.json"), JSON.stringify(run, null, 2) + "\n");
   return { metrics: evaluatePrepared(model, p), run };
 }
 
 function readRun(runDir: string): RunFile {
-  const path = join(runDir, "run.json");
-  if (!existsSync(path)) throw new ConfigError(`${runDir} is not a run directory: no run.json (create one with \`recurrent train <config> --out ${runDir}\`)`);
-  const run = JSON.parse(readFileSync(path, "utf8")) as RunFile;
+  const fs = fileSystem("run");
+  const path = fs.join(runDir, "run.json");
+  if (!fs.exists(path)) throw new ConfigError(`${runDir} is not a run directory: no run.json (create one with \`recurrent train <config> --out ${runDir}\`)`);
+  const run = JSON.parse(fs.readText(path)) as RunFile;
   if (run.format !== "recurrent-run" || run.version !== 1) throw new ConfigError(`${path}: unknown run format ${String(run.format)} v${String(run.version)}`);
   return run;
 }
 
-/** Model forecasts from every test origin (last training point … n−1−H), in the data's units, beside the baselines. */
+/**
+ * The rolling-origin backtest over the test span (every origin from the last training point to
+ * n−1−H), the model's forecasts in the data's units beside the baselines from the same origins.
+ */
 function evaluatePrepared(model: Sequential, p: Prepared): Record<string, Metrics> {
-  const { series, scaled, L, H, trainEnd, season } = p;
-  const n = scaled.length;
-  const values = series.values;
-  const all = makeWindows(scaled, { lookback: L, horizon: H });
-  const idx = all.origins.map((o, k) => [o, k] as const).filter(([o]) => o >= trainEnd - 1 && o + H <= n - 1);
-  if (idx.length === 0) throw new DataError(`no test origins: the test span of ${p.testSize} points is shorter than the horizon ${H}`);
-  const X = new Float32Array(idx.length * L);
-  idx.forEach(([, k], i) => X.set(all.X.subarray(k * L, (k + 1) * L), i * L));
-  const pred = model.predict(new Tensor(X, [idx.length, L, 1]));
-  const actual: number[] = [];
-  const out: Record<string, number[]> = { model: [], naive: [], seasonalNaive: [], drift: [] };
-  idx.forEach(([o], i) => {
-    const hist = values.subarray(0, o + 1);
-    const yhat = p.scaler.inverseTransformFeature(pred.data.subarray(i * H, (i + 1) * H), 0);
-    for (let h = 0; h < H; h++) actual.push(values[o + 1 + h]!);
-    out.model!.push(...yhat);
-    out.naive!.push(...naive(hist, H));
-    out.seasonalNaive!.push(...seasonalNaive(hist, H, season));
-    out.drift!.push(...drift(hist, H));
-  });
-  const scale = maseScale(values.subarray(0, trainEnd), season);
-  const res: Record<string, Metrics> = {};
-  for (const [k, v] of Object.entries(out)) res[k] = scoreAll(actual, v, scale);
-  return res;
+  const { series, scaler, L, H, trainEnd, season } = p;
+  const forecastFrom = (history: Float64Array): number[] => {
+    const x = Float32Array.from(scaler.transformFeature(history.subarray(history.length - L), 0));
+    return Array.from(scaler.inverseTransformFeature(model.predict(new Tensor(x, [1, L, 1])).data, 0));
+  };
+  const run = rollingOrigin(series.values, forecastFrom, { horizon: H, testSize: series.values.length - trainEnd });
+  return scoreBacktest(series.values, run, H, season).metrics;
 }
 
 export async function loadRun(runDir: string, csvOverride?: string): Promise<{ run: RunFile; model: Sequential; prepared: Prepared }> {
   const run = readRun(runDir);
-  const model = await loadModel(join(runDir, "model"));
-  const csv = csvOverride ? resolve(csvOverride) : run.csv;
+  const fs = fileSystem("run");
+  const model = await loadModel(fs.join(runDir, "model"));
+  const csv = csvOverride ? fs.resolve(csvOverride) : run.csv;
   const prepared = prepare(run.config, csv, run.scaler, csvOverride ? undefined : { trainEnd: run.trainEnd, testSize: run.testSize });
   return { run, model, prepared };
 }
@@ -254,10 +224,11 @@ export async function predictRun(runDir: string, csv?: string): Promise<{ date: 
 
 /** The model of a run directory, or the model a config file describes (built, untrained). */
 export async function summaryOf(what: string): Promise<string> {
-  if (existsSync(join(what, "run.json")) || existsSync(join(what, "model.json"))) {
-    const dir = existsSync(join(what, "model.json")) ? what : join(what, "model");
+  const fs = fileSystem("summary");
+  if (fs.exists(fs.join(what, "run.json")) || fs.exists(fs.join(what, "model.json"))) {
+    const dir = fs.exists(fs.join(what, "model.json")) ? what : fs.join(what, "model");
     return (await loadModel(dir)).summary();
   }
-  const cfg = JSON.parse(readFileSync(what, "utf8")) as RunConfig;
+  const cfg = readRunConfig(what);
   return buildModel(cfg, cfg.data.lookback).summary();
 }

@@ -2,9 +2,8 @@
 // an expression over columns (e.g. median(temp_max,temp_min)), date parsing, resampling, and a
 // report of every value that had to be imputed.
 
-import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
 import { DataError, ConfigError } from "../tensor/errors.js";
+import { fileSystem } from "../io/fs.js";
 import {
   readCsv, filterRows, derive, toTimeSeries, resampleSeries, regularizeSeries, inferFrequency,
   resolveColumn, parseDate, describeImputation, isFrequency, AGGREGATIONS,
@@ -40,10 +39,10 @@ export interface LoadedSeries {
 
 const EXPR = /^\s*(median|mean|sum|min|max|difference)\s*\(\s*([^)]*)\)\s*$/i;
 
-/** The path of a CSV shipped in the vega-datasets package (its exports map hides data/, so go via its entry). */
+/** The path of a CSV shipped in the vega-datasets package. */
 export function bundledDataPath(file: string): string {
-  const entry = createRequire(import.meta.url).resolve("vega-datasets"); // .../vega-datasets/build/index.js
-  return join(dirname(entry), "..", "data", file);
+  const fs = fileSystem("bundled data");
+  return fs.join(fs.packageDir("vega-datasets"), "data", file);
 }
 
 function pickDateColumn(frame: Frame): string {

@@ -3,6 +3,7 @@
 
 import { Tensor, sizeOf } from "../tensor/tensor.js";
 import { ConfigError, ShapeError, fmtShape } from "../tensor/errors.js";
+import { kindOfType } from "../layers/registry.js";
 
 /** One entry of a state dict: a row-major array and its shape (a `Tensor` fits too). */
 export interface TorchTensor {
@@ -26,21 +27,22 @@ export interface TorchConvertOptions {
   useBias?: boolean;
 }
 
-/** Gates per layer and, for each Keras gate block k, the PyTorch block it comes from. */
-const GATES = {
+/** PyTorch's gate order per layer kind: for each Keras gate block k, the PyTorch block it comes from. */
+const TORCH_GATES = {
   // PyTorch i, f, g, o = Keras i, f, c, o: the same order.
-  lstm: { count: 4, perm: [0, 1, 2, 3], torchOrder: "i, f, g, o" },
+  lstm: { perm: [0, 1, 2, 3], torchOrder: "i, f, g, o" },
   // PyTorch r, z, n → Keras z, r, h: swap the first two blocks. The swap is its own inverse.
-  gru: { count: 3, perm: [1, 0, 2], torchOrder: "r, z, n" },
+  gru: { perm: [1, 0, 2], torchOrder: "r, z, n" },
 } as const;
 
 function resolve(options: TorchConvertOptions): { G: number; perm: readonly number[]; torchOrder: string; suffixes: string[]; prefix: string; useBias: boolean } {
-  const spec = (GATES as Record<string, (typeof GATES)[keyof typeof GATES] | undefined>)[options.layer];
+  const spec = (TORCH_GATES as Record<string, (typeof TORCH_GATES)[keyof typeof TORCH_GATES] | undefined>)[options.layer];
   if (!spec) throw new ConfigError(`torch converter: layer must be "lstm" or "gru", got ${JSON.stringify(options.layer)}`);
+  const G = kindOfType(options.layer, "torch converter").gates!;
   const k = options.layerIndex ?? 0;
   if (!Number.isInteger(k) || k < 0) throw new ConfigError(`torch converter: layerIndex must be a non-negative integer, got ${String(options.layerIndex)}`);
   return {
-    G: spec.count,
+    G,
     perm: spec.perm,
     torchOrder: spec.torchOrder,
     suffixes: options.bidirectional ? [`_l${k}`, `_l${k}_reverse`] : [`_l${k}`],

@@ -1,8 +1,8 @@
 // Training callbacks: the Keras set (EarlyStopping, ModelCheckpoint, ReduceLROnPlateau, CSVLogger,
 // TerminateOnNaN) and the interface user callbacks implement.
 
-import { appendFileSync, writeFileSync, existsSync, statSync } from "node:fs";
 import { ConfigError } from "../tensor/errors.js";
+import { fileSystem } from "../io/fs.js";
 import type { Sequential } from "./sequential.js";
 
 export type Logs = Record<string, number>;
@@ -31,7 +31,7 @@ function monitored(logs: Logs, monitor: string, who: string): number | undefined
     const have = Object.keys(logs).join(", ");
     if (!warned.has(`${who}:${monitor}`)) {
       warned.add(`${who}:${monitor}`);
-      process.emitWarning(`${who}: monitored value "${monitor}" is not in the logs (${have}); it has no effect`);
+      console.warn(`${who}: monitored value "${monitor}" is not in the logs (${have}); it has no effect`);
     }
   }
   return v;
@@ -220,32 +220,31 @@ export interface CsvLoggerArgs {
   separator?: string;
 }
 
-/** Writes one CSV row per epoch: epoch, then every log value. */
+/**
+ * Writes one CSV row per epoch: epoch, then every log value. The whole file is rewritten atomically
+ * each epoch (a log is small), so an interrupted run leaves a complete CSV of the epochs it finished.
+ */
 export class CsvLogger implements Callback {
   model?: Sequential;
   private keys: string[] | null = null;
+  private text = "";
   constructor(readonly args: CsvLoggerArgs) {}
 
   onTrainBegin(): void {
+    const fs = fileSystem("csvLogger");
     this.keys = null;
-    if (!this.args.append) writeFileSync(this.args.filename, "");
+    this.text = this.args.append && fs.exists(this.args.filename) ? fs.readText(this.args.filename) : "";
+    fs.writeAtomic(this.args.filename, this.text);
   }
 
   onEpochEnd(epoch: number, logs: Logs): void {
     const sep = this.args.separator ?? ",";
     if (!this.keys) {
       this.keys = Object.keys(logs).sort();
-      if (!existsSync(this.args.filename) || readEmpty(this.args.filename)) appendFileSync(this.args.filename, ["epoch", ...this.keys].join(sep) + "\n");
+      if (this.text === "") this.text = ["epoch", ...this.keys].join(sep) + "\n";
     }
-    appendFileSync(this.args.filename, [String(epoch), ...this.keys.map((k) => String(logs[k] ?? ""))].join(sep) + "\n");
-  }
-}
-
-function readEmpty(path: string): boolean {
-  try {
-    return statSync(path).size === 0;
-  } catch {
-    return true;
+    this.text += [String(epoch), ...this.keys.map((k) => String(logs[k] ?? ""))].join(sep) + "\n";
+    fileSystem("csvLogger").writeAtomic(this.args.filename, this.text);
   }
 }
 

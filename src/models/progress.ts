@@ -1,61 +1,91 @@
-// Keras-style training output: verbose 1 draws a bar per epoch (cli-progress) with ETA, loss and
-// metrics; verbose 2 prints one line per epoch.
+// Keras-style training output without a host: fit reports epochs and batches to a ProgressRenderer,
+// which a terminal (src/cli/progress.ts), a web page or a test draws. Verbose 1 asks for a bar per
+// epoch, 2 for one line per epoch; the text of both is formatted here so every renderer agrees.
 
-import cliProgress from "cli-progress";
 import type { Callback, Logs } from "./callbacks.js";
 
-function fmtLogs(logs: Logs): string {
+export interface EpochStart {
+  epoch: number;
+  epochs: number;
+  steps: number;
+  verbose: 1 | 2;
+}
+
+export interface BatchEnd extends EpochStart {
+  batch: number;
+  logs: Logs;
+}
+
+export interface EpochEnd extends EpochStart {
+  logs: Logs;
+  seconds: number;
+}
+
+/** Draws fit's progress. Every method is optional. */
+export interface ProgressRenderer {
+  /** True when output can redraw in place (a terminal): verbose "auto" then means 1, else 2. */
+  readonly interactive?: boolean;
+  epochBegin?(e: EpochStart): void;
+  batchEnd?(b: BatchEnd): void;
+  epochEnd?(e: EpochEnd): void;
+}
+
+/** `loss: 0.1234 - mae: 0.0567`, Keras's format (tiny and huge values in exponent form). */
+export function formatLogs(logs: Logs): string {
   return Object.entries(logs)
     .filter(([k]) => k !== "lr")
     .map(([k, v]) => `${k}: ${Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(3) : v.toFixed(4)}`)
     .join(" - ");
 }
 
+/** The verbose-2 line: `Epoch 3/10 - 0.4s - loss: …`. */
+export function epochLine(e: EpochEnd): string {
+  return `Epoch ${e.epoch + 1}/${e.epochs} - ${e.seconds.toFixed(1)}s - ${formatLogs(e.logs)}`;
+}
+
+/** Where there is no terminal: one console line per epoch, whatever the verbose level. */
+export const consoleProgress: ProgressRenderer = {
+  interactive: false,
+  epochEnd: (e) => console.log(epochLine(e)),
+};
+
+let hostDefault: ProgressRenderer | null = null;
+
+/** The renderer fit uses when not given one; a host (the Node entry) installs its terminal's. */
+export function setDefaultProgress(renderer: ProgressRenderer | null): void {
+  hostDefault = renderer;
+}
+
+export function defaultProgress(): ProgressRenderer {
+  return hostDefault ?? consoleProgress;
+}
+
+/** The callback fit adds for verbose 1 and 2: times each epoch and forwards to a renderer. */
 export class ProgressLogger implements Callback {
-  private bar: cliProgress.SingleBar | null = null;
   private start = 0;
+  private epoch = 0;
   constructor(
     private readonly verbose: 1 | 2,
     private readonly epochs: number,
     private readonly steps: number,
-    private readonly stream: NodeJS.WritableStream = process.stdout,
+    private readonly renderer: ProgressRenderer,
   ) {}
+
+  private info(): EpochStart {
+    return { epoch: this.epoch, epochs: this.epochs, steps: this.steps, verbose: this.verbose };
+  }
 
   onEpochBegin(epoch: number): void {
     this.start = performance.now();
-    if (this.verbose === 1) {
-      this.stream.write(`Epoch ${epoch + 1}/${this.epochs}\n`);
-      this.bar = new cliProgress.SingleBar(
-        {
-          format: " {value}/{total} [{bar}] ETA {eta_formatted} - {metrics}",
-          barCompleteChar: "=",
-          barIncompleteChar: ".",
-          barsize: 30,
-          hideCursor: false,
-          stream: this.stream as NodeJS.WriteStream,
-          noTTYOutput: true,
-          notTTYSchedule: 10_000,
-          etaBuffer: 20,
-        },
-        cliProgress.Presets.legacy,
-      );
-      this.bar.start(this.steps, 0, { metrics: "" });
-    }
+    this.epoch = epoch;
+    this.renderer.epochBegin?.(this.info());
   }
 
   onBatchEnd(batch: number, logs: Logs): void {
-    this.bar?.update(batch + 1, { metrics: fmtLogs(logs) });
+    this.renderer.batchEnd?.({ ...this.info(), batch, logs });
   }
 
   onEpochEnd(epoch: number, logs: Logs): void {
-    const secs = (performance.now() - this.start) / 1000;
-    if (this.bar) {
-      this.bar.update(this.steps, { metrics: fmtLogs(logs) });
-      this.bar.stop();
-      this.bar = null;
-      this.stream.write(` ${secs.toFixed(1)}s - ${fmtLogs(logs)}\n`);
-    } else {
-      this.stream.write(`Epoch ${epoch + 1}/${this.epochs} - ${secs.toFixed(1)}s - ${fmtLogs(logs)}\n`);
-    }
+    this.renderer.epochEnd?.({ ...this.info(), epoch, logs, seconds: (performance.now() - this.start) / 1000 });
   }
 }

@@ -1,20 +1,18 @@
-// Save and load models: model.json (topology, compile settings, training state) beside weights-<crc>.bin
+// Save models: model.json (topology, compile settings, training state) beside weights-<crc>.bin
 // (a header with a magic number and version, the flat parameters, then the optimizer's slots).
-// Files are written to temporary names and renamed, so a failed save never leaves half a model.
+// Every file goes through the file-system port's atomic write, so a failed save never leaves half a model.
 
-import { mkdir, readFile, rename, writeFile, stat, unlink } from "node:fs/promises";
-import { join } from "node:path";
-import { ModelFormatError, ConfigError } from "../tensor/errors.js";
-import { fromConfig } from "../layers/index.js";
+import { ConfigError } from "../tensor/errors.js";
 import type { LayerConfig } from "../layers/layer.js";
-import { Optimizer, type OptimizerConfig } from "../optim/optimizers.js";
+import type { OptimizerConfig } from "../optim/optimizers.js";
 import type { LossSpec } from "../kernels/losses.js";
-import { Sequential } from "../models/sequential.js";
+import { fileSystem } from "../io/fs.js";
+import type { Sequential } from "./sequential.js";
 
 export const FORMAT = "recurrent-model";
 export const FORMAT_VERSION = 1;
-const MAGIC = 0x544e4352; // "RCNT" little-endian
-const HEADER_BYTES = 16; // magic, version, parameter count, slot count (u32 each)
+export const MAGIC = 0x544e4352; // "RCNT" little-endian
+export const HEADER_BYTES = 16; // magic, version, parameter count, slot count (u32 each)
 
 export interface ModelJson {
   format: typeof FORMAT;
@@ -42,20 +40,14 @@ export function crc32(bytes: Uint8Array): number {
   return ~c >>> 0;
 }
 
-async function writeAtomic(path: string, data: string | Uint8Array): Promise<string> {
-  const tmp = `${path}.tmp-${process.pid}-${Date.now()}`;
-  await writeFile(tmp, data);
-  return tmp;
-}
-
 export async function saveModel(model: Sequential, dir: string, opts: { overwrite?: boolean } = {}): Promise<void> {
   if (!model.built) throw new ConfigError("save: the model is not built yet");
-  const modelPath = join(dir, "model.json");
+  const fs = fileSystem("save");
+  const modelPath = fs.join(dir, "model.json");
   if (opts.overwrite === false) {
-    const exists = await stat(modelPath).then(() => true, () => false);
-    if (exists) throw new ConfigError(`save: ${modelPath} already exists; pass { overwrite: true } to replace it`);
+    if (fs.exists(modelPath)) throw new ConfigError(`save: ${modelPath} already exists; pass { overwrite: true } to replace it`);
   }
-  await mkdir(dir, { recursive: true });
+  fs.mkdirp(dir);
   const slots = model.optimizer?.slots ?? [];
   const P = model.parameters.length;
   const bin = new Uint8Array(HEADER_BYTES + 4 * P * (1 + slots.length));
@@ -89,79 +81,28 @@ export async function saveModel(model: Sequential, dir: string, opts: { overwrit
   };
   json.weightsFile = `weights-${json.crc32}.bin`;
   // model.json is the single commit point: the weights go to a new file named by their checksum,
-  // model.json is renamed over the old one last, and only then is the previous weights file removed.
+  // model.json replaces the old one last, and only then is the previous weights file removed.
   // A save that fails anywhere leaves the previous checkpoint loadable.
-  const previous = await readFile(modelPath, "utf8").then((t) => (JSON.parse(t) as Partial<ModelJson>).weightsFile, () => undefined);
-  const temps: string[] = [];
-  const binPath = join(dir, json.weightsFile);
-  let binPlaced = false;
+  const previous = previousWeightsFile(fs.exists(modelPath) ? fs.readText(modelPath) : null);
+  const binPath = fs.join(dir, json.weightsFile);
+  const binExisted = fs.exists(binPath);
+  fs.writeAtomic(binPath, bin);
   try {
-    temps.push(await writeAtomic(binPath, bin));
-    await rename(temps[0]!, binPath);
-    temps.length = 0;
-    binPlaced = true;
-    temps.push(await writeAtomic(modelPath, JSON.stringify(json, null, 2) + "\n"));
-    await rename(temps[0]!, modelPath);
-    temps.length = 0;
+    fs.writeAtomic(modelPath, JSON.stringify(json, null, 2) + "\n");
   } catch (e) {
-    await Promise.all(temps.map((t) => unlink(t).catch(() => undefined)));
-    if (binPlaced && previous !== json.weightsFile) await unlink(binPath).catch(() => undefined);
+    if (!binExisted) fs.remove(binPath);
     throw e;
   }
-  if (previous && previous !== json.weightsFile && /^weights(-[0-9a-f]{8})?\.bin$/.test(previous)) {
-    await unlink(join(dir, previous)).catch(() => undefined);
-  }
+  if (previous && previous !== json.weightsFile) fs.remove(fs.join(dir, previous));
 }
 
-/** Load a model saved by `model.save(dir)`, with its optimizer state, ready to predict or resume training. */
-export async function loadModel(dir: string): Promise<Sequential> {
-  const modelPath = join(dir, "model.json");
-  let json: ModelJson;
+/** The weights file an existing model.json points to, if it is one of ours (never delete anything else). */
+function previousWeightsFile(modelJson: string | null): string | undefined {
+  if (modelJson === null) return undefined;
   try {
-    json = JSON.parse(await readFile(modelPath, "utf8")) as ModelJson;
-  } catch (e) {
-    throw new ModelFormatError(`loadModel: cannot read ${modelPath}: ${(e as Error).message}`);
+    const name = (JSON.parse(modelJson) as Partial<ModelJson>).weightsFile;
+    return typeof name === "string" && /^weights(-[0-9a-f]{8})?\.bin$/.test(name) ? name : undefined;
+  } catch {
+    return undefined;
   }
-  if (json.format !== FORMAT) throw new ModelFormatError(`loadModel: ${modelPath} is not a recurrent model (format "${String(json.format)}")`);
-  if (json.version !== FORMAT_VERSION) {
-    throw new ModelFormatError(`loadModel: ${modelPath} has format version ${json.version}; this library reads version ${FORMAT_VERSION}`);
-  }
-  const binPath = join(dir, json.weightsFile ?? "weights.bin");
-  let bin: Uint8Array;
-  try {
-    bin = new Uint8Array(await readFile(binPath));
-  } catch (e) {
-    throw new ModelFormatError(`loadModel: cannot read ${binPath}: ${(e as Error).message}`);
-  }
-  if (bin.length !== json.byteLength) {
-    throw new ModelFormatError(`loadModel: ${binPath} is ${bin.length < json.byteLength ? "truncated" : "too long"}: expected ${json.byteLength} bytes, found ${bin.length}`);
-  }
-  const view = new DataView(bin.buffer, bin.byteOffset, bin.byteLength);
-  if (bin.length < HEADER_BYTES || view.getUint32(0, true) !== MAGIC) throw new ModelFormatError(`loadModel: ${binPath} does not start with the weights magic number`);
-  const crc = crc32(bin).toString(16).padStart(8, "0");
-  if (crc !== json.crc32) throw new ModelFormatError(`loadModel: ${binPath} is corrupted: checksum ${crc} does not match ${json.crc32} recorded in model.json`);
-
-  let layers;
-  try {
-    layers = json.layers.map((l) => fromConfig(l.className, l.config));
-  } catch (e) {
-    throw new ModelFormatError(`loadModel: ${modelPath} describes a layer this library cannot build: ${(e as Error).message}`);
-  }
-  const model = new Sequential(layers, { seed: json.seed, name: json.name });
-  model.build(json.inputShape);
-  const P = view.getUint32(8, true);
-  const S = view.getUint32(12, true);
-  if (P !== model.parameters.length) {
-    throw new ModelFormatError(`loadModel: ${binPath} holds ${P} parameters but the model in model.json has ${model.parameters.length}`);
-  }
-  const floats = new Float32Array(bin.slice(HEADER_BYTES).buffer);
-  model.parameters.set(floats.subarray(0, P));
-  if (json.compile) {
-    model.compile({ optimizer: json.compile.optimizer, loss: json.compile.loss, metrics: json.compile.metrics });
-    const opt = model.optimizer as Optimizer;
-    opt.iterations = json.training.optimizerIterations;
-    opt.slots = Array.from({ length: S }, (_, k) => floats.slice(P * (k + 1), P * (k + 2)));
-  }
-  model.epochsTrained = json.training.epochsTrained;
-  return model;
 }

@@ -4,12 +4,13 @@
 import { Tensor, toTensor, assertFinite, type NestedArray, sizeOf, shapesEqual } from "../tensor/tensor.js";
 import { Rng } from "../tensor/rng.js";
 import { ConfigError, NonFiniteError, ShapeError, fmtShape } from "../tensor/errors.js";
-import { Layer, Input, RecurrentLayer, LSTM, GRU, type LstmInternals, type GruInternals } from "../layers/index.js";
+import { Layer, Input, RecurrentLayer, LSTM, GRU, namePrefix, type LstmInternals, type GruInternals } from "../layers/index.js";
 import { Optimizer, type OptimizerConfig, type OptimizerName } from "../optim/optimizers.js";
 import { checkLoss, lossForward, type LossName, type LossSpec } from "../kernels/losses.js";
 import { MetricAccumulator, checkMetric, type MetricName } from "./metrics.js";
 import { type Callback, type Logs, TerminateOnNaN } from "./callbacks.js";
-import { ProgressLogger } from "./progress.js";
+import { ProgressLogger, defaultProgress, type ProgressRenderer } from "./progress.js";
+import { saveModel } from "./save.js";
 
 export interface SequentialOptions {
   /** Seed for initial weights, dropout masks and shuffling. Default 42. */
@@ -37,12 +38,12 @@ export interface FitArgs {
   /** Shuffle the training samples every epoch. Default true. */
   shuffle?: boolean;
   callbacks?: Callback[];
-  /** 0 silent, 1 progress bar, 2 one line per epoch; "auto" (default): 1 on a terminal, 2 otherwise. */
+  /** 0 silent, 1 progress bar, 2 one line per epoch; "auto" (default): 1 when the renderer is interactive (a terminal), else 2. */
   verbose?: 0 | 1 | 2 | "auto";
   /** Epoch to start from (resuming a saved run). Default 0. */
   initialEpoch?: number;
-  /** Where verbose output goes. Default process.stdout. */
-  progressStream?: NodeJS.WritableStream;
+  /** Draws verbose output. Default: the host's (a terminal in Node, console lines elsewhere). */
+  progress?: ProgressRenderer;
 }
 
 export interface History {
@@ -55,10 +56,6 @@ export interface History {
 export interface EvaluateArgs {
   batchSize?: number;
 }
-
-const LAYER_PREFIX: Record<string, string> = {
-  SimpleRNN: "simple_rnn", TimeDistributed: "time_distributed", RepeatVector: "repeat_vector", InputLayer: "input_layer",
-};
 
 /** Mix a seed with integers into a new 32-bit seed (per-layer, per-epoch random streams). */
 export function mixSeed(seed: number, a: number, b: number): number {
@@ -123,7 +120,7 @@ export class Sequential {
     const counts = new Map<string, number>();
     for (const l of this.layers) {
       if (l.name) continue;
-      const base = LAYER_PREFIX[l.className] ?? l.className.toLowerCase();
+      const base = namePrefix(l.className);
       let k = counts.get(base) ?? 0;
       let name = k === 0 ? base : `${base}_${k}`;
       while (used.has(name)) name = `${base}_${++k}`;
@@ -301,10 +298,10 @@ export class Sequential {
 
     const n = x.shape[0]!;
     const steps = Math.ceil(n / batchSize);
-    const stream = args.progressStream ?? process.stdout;
-    const verbose = args.verbose === undefined || args.verbose === "auto" ? ((stream as NodeJS.WriteStream).isTTY ? 1 : 2) : args.verbose;
+    const progress = args.progress ?? defaultProgress();
+    const verbose = args.verbose === undefined || args.verbose === "auto" ? (progress.interactive ? 1 : 2) : args.verbose;
     const callbacks: Callback[] = [...(args.callbacks ?? [])];
-    if (verbose) callbacks.push(new ProgressLogger(verbose, epochs, steps, stream));
+    if (verbose) callbacks.push(new ProgressLogger(verbose, epochs, steps, progress));
     for (const c of callbacks) c.model = this;
     const quietOnNaN = callbacks.some((c) => c instanceof TerminateOnNaN);
     const accs = this.metrics.map((m) => new MetricAccumulator(m, loss.name === "sparseCategoricalCrossentropy"));
@@ -467,7 +464,6 @@ export class Sequential {
 
   /** Save to a directory: model.json (topology, compile settings, training state) + weights.bin. */
   async save(dir: string, opts: { overwrite?: boolean } = {}): Promise<void> {
-    const { saveModel } = await import("../io/save.js");
     await saveModel(this, dir, opts);
   }
 }

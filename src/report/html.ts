@@ -1,12 +1,8 @@
 // The forecast report as one self-contained HTML page: inline CSS, vega + vega-lite + vega-embed
 // inlined, the report data and chart specs embedded as JSON, charts drawn as SVG when opened,
-// offline. writeReport writes it to a temporary name and renames, so no half-written report exists.
+// offline. writeReport writes it atomically, so no half-written report exists.
 
-import { readFileSync } from "node:fs";
-import { mkdir, rename, unlink, writeFile } from "node:fs/promises";
-import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
-import { ConfigError } from "../tensor/errors.js";
+import { fileSystem } from "../io/fs.js";
 import type { ForecastReportData } from "./types.js";
 import { reportCharts, type ChartDef } from "./charts.js";
 import { METRIC_COLUMNS, bestPerColumn, formatSig, methodLabel, orderedMethods } from "./format.js";
@@ -32,28 +28,13 @@ const LIBRARIES = [
 
 let librariesCache: string | null = null;
 
-/**
- * The three prebuilt bundles, read once. Their package "exports" maps hide build/*.min.js, so the
- * package root is found by walking up from the resolved entry point to its package.json.
- */
+/** The three prebuilt bundles, read once from the installed packages. */
 function inlineLibraries(): string {
   if (librariesCache !== null) return librariesCache;
-  const require = createRequire(import.meta.url);
+  const fs = fileSystem("report");
   const parts = LIBRARIES.map(({ pkg, file }) => {
-    let dir = dirname(require.resolve(pkg));
-    for (;;) {
-      try {
-        const meta = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { name?: string };
-        if (meta.name === pkg) break;
-      } catch {
-        // no package.json at this level
-      }
-      const up = dirname(dir);
-      if (up === dir) throw new ConfigError(`report: cannot find the root of package "${pkg}" to inline ${file}`);
-      dir = up;
-    }
     // Defensive: a literal "</script" inside a bundle would end the inline script early.
-    const code = readFileSync(join(dir, file), "utf8").replace(/<\/script/gi, "<\\/script");
+    const code = fs.readText(fs.join(fs.packageDir(pkg), file)).replace(/<\/script/gi, "<\\/script");
     return `<script>/* ${pkg}/${file} */\n${code}\n</script>`;
   });
   librariesCache = parts.join("\n");
@@ -223,16 +204,10 @@ ${inlineLibraries()}
 `;
 }
 
-/** Write the report to `path` (parent directories are created): a temporary file, then a rename. */
+/** Write the report to `path` atomically (parent directories are created). */
 export async function writeReport(path: string, data: ForecastReportData): Promise<void> {
   const html = renderReportHtml(data);
-  await mkdir(dirname(path), { recursive: true });
-  const tmp = `${path}.tmp-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
-  try {
-    await writeFile(tmp, html, "utf8");
-    await rename(tmp, path);
-  } catch (err) {
-    await unlink(tmp).catch(() => undefined);
-    throw err;
-  }
+  const fs = fileSystem("writeReport");
+  fs.mkdirp(fs.dirname(path));
+  fs.writeAtomic(path, html);
 }

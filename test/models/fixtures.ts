@@ -1,5 +1,5 @@
 // Small deterministic data sets, temporary directories and bit-level comparisons shared by the
-// model-level tests (test/models/** and test/io/save.test.ts).
+// model-level tests (test/models/** and test/models/save.test.ts).
 
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";

@@ -2,27 +2,32 @@
 // covering every layer kind, and the refusals: truncated, corrupted, unknown-version or missing files,
 // and a failed save that must leave the previous checkpoint loadable.
 
-import { describe, it, expect, afterAll, vi, afterEach } from "vitest";
-import * as fsp from "node:fs/promises";
-import { readFile, writeFile, readdir, chmod } from "node:fs/promises";
+import { describe, it, expect, afterAll, afterEach } from "vitest";
+import { readFile, writeFile, readdir, chmod, rm } from "node:fs/promises";
 import { join } from "node:path";
 import {
-  sequential, layers, loadModel, Sequential, Tensor, ModelFormatError, ConfigError, type CompileArgs,
+  sequential, layers, loadModel, Sequential, Tensor, ModelFormatError, ConfigError, useFileSystem, type CompileArgs,
 } from "../../src/index.js";
-import { uniform, tokens, tempDir, removeTempDirs, firstBitDifference } from "../models/fixtures.js";
+import { nodeFileSystem } from "../../src/io/node_fs.js";
+import { uniform, tokens, tempDir, removeTempDirs, firstBitDifference } from "./fixtures.js";
 
 afterAll(removeTempDirs);
 
-// Pass-through mock so single tests can make one file operation of saveModel fail.
-vi.mock("node:fs/promises", async (importOriginal) => {
-  const orig = await importOriginal<typeof import("node:fs/promises")>();
-  return { ...orig, writeFile: vi.fn(orig.writeFile), rename: vi.fn(orig.rename) };
-});
+/** Node's file system whose atomic write number `failing` (1-based) throws `error` instead of writing. */
+function failingWrite(failing: number, error: Error): void {
+  let calls = 0;
+  useFileSystem({
+    ...nodeFileSystem,
+    writeAtomic: (path, data) => {
+      if (++calls === failing) throw error;
+      nodeFileSystem.writeAtomic(path, data);
+    },
+  });
+}
 
-afterEach(() => {
-  vi.mocked(fsp.writeFile).mockReset();
-  vi.mocked(fsp.rename).mockReset();
-});
+afterEach(() => useFileSystem(nodeFileSystem));
+
+const diskFull = (): Error => Object.assign(new Error("ENOSPC: no space left on device"), { code: "ENOSPC" });
 
 interface Case {
   name: string;
@@ -223,7 +228,7 @@ describe("loadModel refuses damaged files with a reason", () => {
   it("a missing weights.bin", async () => {
     const { dir } = await savedModel();
     const wp = await weightsPath(dir);
-    await fsp.rm(wp);
+    await rm(wp);
     await expect(loadModel(dir)).rejects.toThrow(new RegExp(`cannot read ${wp.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`));
   });
 });
@@ -240,7 +245,8 @@ describe("a failed save leaves the previous checkpoint loadable", () => {
   }
 
   // Root ignores permission bits, so this variant cannot fail the save there; the injected-failure
-  // tests below cover the same promise for every user.
+  // tests below (and test/io/node_fs.test.ts, for each step of one atomic write) cover the same
+  // promise for every user.
   it.skipIf(process.getuid?.() === 0)("when the target directory is read-only", async () => {
     const { dir, x, pred, m } = await savedModel();
     await changed(m);
@@ -256,7 +262,7 @@ describe("a failed save leaves the previous checkpoint loadable", () => {
   it("when writing weights.bin fails (disk full)", async () => {
     const { dir, x, pred, m } = await savedModel();
     await changed(m);
-    vi.mocked(fsp.writeFile).mockRejectedValueOnce(Object.assign(new Error("ENOSPC: no space left on device"), { code: "ENOSPC" }));
+    failingWrite(1, diskFull());
     await expect(m.save(dir)).rejects.toThrow(/ENOSPC/);
     await expectStillLoads(dir, x, pred);
   });
@@ -264,25 +270,11 @@ describe("a failed save leaves the previous checkpoint loadable", () => {
   it("when writing model.json fails (disk full) after weights.bin was written", async () => {
     const { dir, x, pred, m } = await savedModel();
     await changed(m);
-    const real = (await vi.importActual<typeof import("node:fs/promises")>("node:fs/promises")).writeFile;
-    vi.mocked(fsp.writeFile)
-      .mockImplementationOnce(real)
-      .mockRejectedValueOnce(Object.assign(new Error("ENOSPC: no space left on device"), { code: "ENOSPC" }));
+    failingWrite(2, diskFull());
     const before = (await readdir(dir)).sort();
     await expect(m.save(dir)).rejects.toThrow(/ENOSPC/);
     await expectStillLoads(dir, x, pred);
     expect((await readdir(dir)).sort()).toEqual(before); // no orphan weights, no temporary files
-  });
-
-  it("when renaming model.json into place fails after the new weights were placed", async () => {
-    const { dir, x, pred, m } = await savedModel();
-    await changed(m);
-    const before = (await readdir(dir)).sort();
-    const real = (await vi.importActual<typeof import("node:fs/promises")>("node:fs/promises")).rename;
-    vi.mocked(fsp.rename).mockImplementationOnce(real).mockRejectedValueOnce(Object.assign(new Error("EIO: i/o error"), { code: "EIO" }));
-    await expect(m.save(dir)).rejects.toThrow(/EIO/);
-    await expectStillLoads(dir, x, pred);
-    expect((await readdir(dir)).sort()).toEqual(before);
   });
 
   it("a successful save replaces the previous weights file rather than leaving it behind", async () => {

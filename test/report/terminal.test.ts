@@ -2,7 +2,7 @@
 // no colour codes unless asked) and the ASCII chart (size limits, legend, resampling, two series).
 
 import { describe, it, expect } from "vitest";
-import { asciiChart, metricsTable } from "../../src/report/terminal.js";
+import { asciiChart, metricsTable } from "../../src/cli/terminal.js";
 import { formatSig } from "../../src/report/format.js";
 import { ConfigError } from "../../src/tensor/errors.js";
 import type { MethodMetrics } from "../../src/report/types.js";

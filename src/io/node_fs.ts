@@ -1,0 +1,82 @@
+// Node's file system behind the FileSystem port: the one module of the library that touches
+// node:fs, and the one atomic-write routine every file the library writes goes through.
+
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { basename, dirname, isAbsolute, join, resolve } from "node:path";
+import type { FileSystem } from "./fs.js";
+
+let tempCounter = 0;
+
+/**
+ * Write to a temporary file beside `path`, fsync it, then rename it over `path` (atomic on one
+ * file system), so a crash or a full disk never leaves a half-written file under the real name.
+ * On failure the temporary file is removed and the previous file is untouched.
+ */
+export function writeFileAtomic(path: string, data: string | Uint8Array): void {
+  const tmp = `${path}.tmp-${process.pid}-${tempCounter++}`;
+  let fd: number | null = null;
+  try {
+    fd = openSync(tmp, "wx");
+    writeFileSync(fd, data);
+    fsyncSync(fd);
+    closeSync(fd);
+    fd = null;
+    renameSync(tmp, path);
+  } catch (err) {
+    if (fd !== null) {
+      try {
+        closeSync(fd);
+      } catch {
+        // the write already failed; that error is the one to report
+      }
+    }
+    rmSync(tmp, { force: true });
+    throw err;
+  }
+  syncDirectory(dirname(path));
+}
+
+/** Make the rename itself durable. Windows cannot open a directory; the rename stands there anyway. */
+function syncDirectory(dir: string): void {
+  let fd: number | null = null;
+  try {
+    fd = openSync(dir, "r");
+    fsyncSync(fd);
+  } catch {
+    // best effort: the file's content is already synced and in place
+  } finally {
+    if (fd !== null) closeSync(fd);
+  }
+}
+
+function packageDir(name: string): string {
+  // Packages' "exports" maps may hide their package.json, so walk up from the resolved entry.
+  let dir = dirname(createRequire(import.meta.url).resolve(name));
+  for (;;) {
+    try {
+      if ((JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { name?: string }).name === name) return dir;
+    } catch {
+      // no package.json at this level
+    }
+    const up = dirname(dir);
+    if (up === dir) throw new Error(`cannot find the root directory of package "${name}"`);
+    dir = up;
+  }
+}
+
+export const nodeFileSystem: FileSystem = {
+  readText: (path) => readFileSync(path, "utf8"),
+  readBytes: (path) => new Uint8Array(readFileSync(path)),
+  exists: (path) => existsSync(path),
+  list: (dir) => readdirSync(dir),
+  mkdirp: (dir) => void mkdirSync(dir, { recursive: true }),
+  writeAtomic: writeFileAtomic,
+  remove: (path) => rmSync(path, { force: true }),
+  join: (...parts) => join(...parts),
+  dirname: (path) => dirname(path),
+  basename: (path) => basename(path),
+  resolve: (path, base) => (base === undefined ? resolve(path) : resolve(base, path)),
+  isAbsolute: (path) => isAbsolute(path),
+  packageDir,
+};

@@ -1,0 +1,77 @@
+// The one table of layer kinds: the class name written to model.json (Keras's), the factory name
+// users call and config files use, the prefix of automatic layer names, and how to rebuild a layer.
+
+import { ConfigError } from "../tensor/errors.js";
+import type { Layer, LayerArgs, LayerConfig } from "./layer.js";
+import {
+  Input, Dense, Dropout, Embedding, Flatten, RepeatVector,
+  type InputArgs, type DenseArgs, type DropoutArgs, type EmbeddingArgs, type RepeatVectorArgs,
+} from "./core.js";
+import { LSTM, GRU, SimpleRNN, type LstmArgs, type GruArgs, type SimpleRnnArgs } from "./recurrent.js";
+import { TimeDistributed, Bidirectional, type BidirectionalArgs } from "./wrappers.js";
+
+export interface LayerKind {
+  /** Keras class name, as in model.json: "SimpleRNN". */
+  className: string;
+  /** Factory name in `layers.*` and layer `type` in config files: "simpleRnn". */
+  type: string;
+  /** Automatic layer names, Keras's snake case: "simple_rnn", "simple_rnn_1", … */
+  prefix: string;
+  /** Gate blocks in a recurrent kind's kernels (LSTM i, f, c, o; GRU z, r, h). */
+  gates?: number;
+  /** True for wrappers, whose args hold the wrapped layer. */
+  wraps: boolean;
+  /** Build from args (a config file's, or `getConfig()` without its `layer`); `inner` is the wrapped layer. */
+  create(args: Record<string, unknown>, inner: Layer | null): Layer;
+}
+
+type Args = Record<string, unknown>;
+
+/** Bidirectional runs a copy of the wrapped layer backwards; the copy is rebuilt from its config. */
+export function makeBidirectional(inner: Layer, args: BidirectionalArgs): Bidirectional {
+  return new Bidirectional(inner, args, (config) => fromConfig(inner.className, config));
+}
+
+const KINDS: LayerKind[] = [
+  { className: "InputLayer", type: "input", prefix: "input_layer", wraps: false, create: (a) => new Input(a as unknown as InputArgs) },
+  { className: "Dense", type: "dense", prefix: "dense", wraps: false, create: (a) => new Dense(a as unknown as DenseArgs) },
+  { className: "Dropout", type: "dropout", prefix: "dropout", wraps: false, create: (a) => new Dropout(a as unknown as DropoutArgs) },
+  { className: "Embedding", type: "embedding", prefix: "embedding", wraps: false, create: (a) => new Embedding(a as unknown as EmbeddingArgs) },
+  { className: "Flatten", type: "flatten", prefix: "flatten", wraps: false, create: (a) => new Flatten(a as LayerArgs) },
+  { className: "RepeatVector", type: "repeatVector", prefix: "repeat_vector", wraps: false, create: (a) => new RepeatVector(a as unknown as RepeatVectorArgs) },
+  { className: "LSTM", type: "lstm", prefix: "lstm", gates: 4, wraps: false, create: (a) => new LSTM(a as unknown as LstmArgs) },
+  { className: "GRU", type: "gru", prefix: "gru", gates: 3, wraps: false, create: (a) => new GRU(a as unknown as GruArgs) },
+  { className: "SimpleRNN", type: "simpleRnn", prefix: "simple_rnn", gates: 1, wraps: false, create: (a) => new SimpleRNN(a as unknown as SimpleRnnArgs) },
+  { className: "TimeDistributed", type: "timeDistributed", prefix: "time_distributed", wraps: true, create: (a, inner) => new TimeDistributed(inner!, a as LayerArgs) },
+  { className: "Bidirectional", type: "bidirectional", prefix: "bidirectional", wraps: true, create: (a, inner) => makeBidirectional(inner!, a as BidirectionalArgs) },
+];
+
+const byClass = new Map(KINDS.map((k) => [k.className, k]));
+const byType = new Map(KINDS.map((k) => [k.type, k]));
+
+/** Every built-in kind, in a stable order. */
+export function layerKinds(): readonly LayerKind[] {
+  return KINDS;
+}
+
+/** The kind a config file's `type` names; the error lists the valid types. */
+export function kindOfType(type: string, where: string): LayerKind {
+  const k = byType.get(type);
+  if (!k) throw new ConfigError(`${where}: unknown layer type "${type}"; choose one of ${KINDS.map((c) => c.type).join(", ")}`);
+  return k;
+}
+
+/** The prefix of automatic names for a class; user-defined layers get their class name in lower case. */
+export function namePrefix(className: string): string {
+  return byClass.get(className)?.prefix ?? className.toLowerCase();
+}
+
+/** Rebuild a layer from its class name and `getConfig()` (model.json). */
+export function fromConfig(className: string, config: LayerConfig): Layer {
+  const kind = byClass.get(className);
+  if (!kind) throw new ConfigError(`unknown layer class "${className}"`);
+  if (!kind.wraps) return kind.create(config, null);
+  const { layer, ...args } = config as Args & { layer?: { className: string; config: LayerConfig } };
+  if (!layer) throw new ConfigError(`${className} config has no wrapped layer`);
+  return kind.create(args, fromConfig(layer.className, layer.config));
+}

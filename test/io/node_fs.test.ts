@@ -1,0 +1,66 @@
+// The Node adapter's atomic write: the new content appears all at once under the real name, and a
+// write that fails at any step leaves the previous content and no temporary file.
+
+import { describe, it, expect, vi, afterEach, afterAll } from "vitest";
+import * as fs from "node:fs";
+import { readFile, readdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { tempDir, removeTempDirs } from "../models/fixtures.js";
+
+vi.mock("node:fs", async (importOriginal) => {
+  const orig = await importOriginal<typeof import("node:fs")>();
+  return { ...orig, writeFileSync: vi.fn(orig.writeFileSync), fsyncSync: vi.fn(orig.fsyncSync), renameSync: vi.fn(orig.renameSync) };
+});
+
+afterEach(() => {
+  vi.mocked(fs.writeFileSync).mockReset();
+  vi.mocked(fs.fsyncSync).mockReset();
+  vi.mocked(fs.renameSync).mockReset();
+});
+afterAll(removeTempDirs);
+
+// The test setup already loaded the adapter with the real node:fs; load it again under the mock.
+vi.resetModules();
+const { writeFileAtomic, nodeFileSystem } = await import("../../src/io/node_fs.js");
+
+const fail = (code: string) => () => {
+  throw Object.assign(new Error(`${code}: injected`), { code });
+};
+
+describe("writeFileAtomic", () => {
+  it("replaces the content, syncs the file before the rename, and leaves only the target", async () => {
+    const dir = await tempDir();
+    const path = join(dir, "a.json");
+    await writeFile(path, "old");
+    writeFileAtomic(path, "new");
+    expect(await readFile(path, "utf8")).toBe("new");
+    expect(await readdir(dir)).toEqual(["a.json"]);
+    const synced = vi.mocked(fs.fsyncSync).mock.invocationCallOrder[0]!;
+    expect(synced).toBeLessThan(vi.mocked(fs.renameSync).mock.invocationCallOrder[0]!);
+  });
+
+  for (const [step, mock] of [["write", fs.writeFileSync], ["fsync", fs.fsyncSync], ["rename", fs.renameSync]] as const) {
+    it(`a failed ${step} keeps the previous content and removes the temporary file`, async () => {
+      const dir = await tempDir();
+      const path = join(dir, "a.bin");
+      await writeFile(path, "old");
+      vi.mocked(mock as (...a: unknown[]) => unknown).mockImplementationOnce(fail("EIO"));
+      expect(() => writeFileAtomic(path, new Uint8Array([1, 2, 3]))).toThrow(/EIO/);
+      expect(await readFile(path, "utf8")).toBe("old");
+      expect(await readdir(dir)).toEqual(["a.bin"]);
+    });
+  }
+
+  it("is the port's writeAtomic, and creates files that did not exist", async () => {
+    const dir = await tempDir();
+    nodeFileSystem.writeAtomic(join(dir, "fresh.txt"), "x");
+    expect(await readFile(join(dir, "fresh.txt"), "utf8")).toBe("x");
+  });
+});
+
+describe("nodeFileSystem.packageDir", () => {
+  it("finds a package root even when its exports map hides package.json", () => {
+    const root = nodeFileSystem.packageDir("vega-lite");
+    expect(JSON.parse(fs.readFileSync(join(root, "package.json"), "utf8")).name).toBe("vega-lite");
+  });
+});
