@@ -1,5 +1,5 @@
-// The package entry for Node: the whole public API, with Node's file system and terminal progress
-// installed into the host-neutral core (src/browser.ts is the entry without them).
+// The package entry for Node: the whole public API, with Node's file system, terminal progress and
+// worker threads installed into the core (src/browser.ts is the entry without them).
 import "./install_node.js";
 
 export { Tensor, tensor, zeros, toTensor, type Shape, type NestedArray } from "./tensor/tensor.js";

@@ -1,69 +1,51 @@
-// The report in a real browser: Debian's headless Chromium opens the written page offline, and the
-// dumped DOM must hold every chart as SVG with its drawn marks, series and no vega error or warning.
-// It also saves a screenshot to test-output/report/report.png for a person to look at.
+// The report in a real browser: headless Chromium (the npm package, through puppeteer-core) opens
+// the written page offline, and the DOM must hold every chart as SVG with its drawn marks, series
+// and no vega error or warning. It also saves a screenshot to test-output/report/report.png for a
+// person to look at.
 
 import { describe, it, expect, beforeEach, afterAll } from "vitest";
-import { execFile } from "node:child_process";
-import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import type { Browser } from "puppeteer-core";
 import { writeReport } from "../../src/report/html.js";
+import { launchChromium } from "../helpers/chromium.js";
 import { syntheticReport } from "./synthetic.js";
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const SCREENSHOT = fileURLToPath(new URL("../../test-output/report/report.png", import.meta.url));
 const WIDTH = 1280;
 const HEIGHT = 4000;
 
-/** Run headless Chromium with a fresh profile; resolves with stdout. */
-function chromium(args: string[], env: NodeJS.ProcessEnv = {}): Promise<string> {
-  return mkdtemp(join(tmpdir(), "chromium-profile-")).then((profile) =>
-    new Promise<string>((resolve, reject) => {
-      execFile(
-        CHROMIUM,
-        [
-          "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-          "--disable-background-networking", "--disable-component-update", "--disable-sync",
-          `--user-data-dir=${profile}`, "--virtual-time-budget=10000", `--window-size=${WIDTH},${HEIGHT}`,
-          ...args,
-        ],
-        { env: { ...process.env, ...env }, timeout: 30_000, maxBuffer: 64 * 1024 * 1024 },
-        (err, stdout, stderr) => {
-          void rm(profile, { recursive: true, force: true });
-          if (err) reject(new Error(`chromium ${args.join(" ")} failed: ${err.message}\n${stderr.slice(-2000)}`));
-          else resolve(stdout);
-        },
-      );
-    }));
-}
-
 const data = syntheticReport();
 let workDir = "";
+let browser: Browser | null = null;
 let rendering: Promise<string> | null = null;
 
 /**
- * Write the report and open it in Chromium once, for all tests; resolves with the dumped DOM. Each
- * test awaits it, so a missing browser fails every test with the same message instead of skipping.
+ * Write the report and open it in Chromium once, for all tests; resolves with the DOM once every
+ * chart has recorded whether it drew. Each test awaits it, so a browser that cannot start fails
+ * every test with the same message instead of skipping.
  */
 function renderedDom(): Promise<string> {
   rendering ??= (async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(`Chromium not found at ${CHROMIUM}: this test needs a real browser. Run \`apt-get install -y chromium\` (CI installs it), or set CHROMIUM_PATH.`);
-    }
     workDir = await mkdtemp(join(tmpdir(), "report-render-"));
-    const page = join(workDir, "report.html");
-    await writeReport(page, data);
+    const file = join(workDir, "report.html");
+    await writeReport(file, data);
     await mkdir(join(SCREENSHOT, ".."), { recursive: true });
     await rm(SCREENSHOT, { force: true });
-    const url = pathToFileURL(page).href;
-    // The DOM is dumped in a zone west of UTC: ISO dates must still show as the same calendar days.
-    const [dom] = await Promise.all([
-      chromium(["--dump-dom", url], { TZ: "America/Los_Angeles" }),
-      chromium(["--hide-scrollbars", `--screenshot=${SCREENSHOT}`, url]),
-    ]);
-    return dom;
+    browser = await launchChromium();
+    const page = await browser.newPage();
+    // A zone west of UTC: ISO dates must still show as the same calendar days.
+    await page.emulateTimezone("America/Los_Angeles");
+    await page.setViewport({ width: WIDTH, height: HEIGHT, deviceScaleFactor: 1 });
+    await page.goto(pathToFileURL(file).href, { waitUntil: "load" });
+    await page.waitForFunction(
+      () => [...document.querySelectorAll("figure")].every((f) => !f.querySelector(".chart") || f.hasAttribute("data-status")),
+      { timeout: 30_000 },
+    );
+    await page.screenshot({ path: SCREENSHOT as `${string}.png` });
+    return page.content();
   })();
   return rendering;
 }
@@ -75,6 +57,7 @@ beforeEach(async () => {
 });
 
 afterAll(async () => {
+  await browser?.close();
   if (workDir) await rm(workDir, { recursive: true, force: true });
 });
 
