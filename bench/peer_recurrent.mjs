@@ -1,8 +1,11 @@
 // One recurrent measurement in its own process (spawned by run.mjs, so its peak RSS is its own).
-//   node bench/peer_recurrent.mjs train W_sine --backend js --threads 1 [--samples N] [--warmup N] [--epochs 3]
+//   node bench/peer_recurrent.mjs train W_sine --backend js --threads 1 [--samples N] [--warmup N] [--epochs 3] [--budget S]
 //   node bench/peer_recurrent.mjs infer W_sine --backend wasm --threads 2 [--calls 200] [--bcalls 10]
 // Training: one untimed warm-up epoch of --warmup samples (JIT, workspaces), then --epochs timed
-// epochs of --samples samples (fit, no shuffling); samples/s from the median epoch.
+// epochs (fit, no shuffling); samples/s from the median epoch. A timed epoch has --samples
+// samples, or with --budget as many whole batches as the warm-up's pace fits in about S seconds
+// (never more than --samples): the cost per batch is constant, and the bench has several
+// configurations to time.
 
 import { readFileSync } from "node:fs";
 import { Tensor } from "../dist/index.js";
@@ -24,15 +27,18 @@ function checkEngine(m) {
 }
 
 async function train() {
-  const samples = Number(opt.samples ?? w.samples);
-  const warmup = Number(opt.warmup ?? samples);
+  const full = Number(opt.samples ?? w.samples);
+  const warmup = Number(opt.warmup ?? full);
   const epochs = Number(opt.epochs ?? 3);
+  const budget = Number(opt.budget ?? 0);
   const m = ours.build(name, 7, config);
   checkEngine(m);
   const warm = ours.data(name, warmup);
   const t0w = now();
   await m.fit(warm.x, warm.y, { epochs: 1, batchSize: w.batch, shuffle: false, verbose: 0 });
   const warmupS = (now() - t0w) / 1000;
+  const fits = Math.max(2, Math.round((budget * warmup) / warmupS / w.batch)) * w.batch;
+  const samples = budget > 0 ? Math.min(full, fits) : full;
   const { x, y } = ours.data(name, samples);
   const times = [], cpu = [], losses = [];
   let t0 = 0, c0 = null;

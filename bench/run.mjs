@@ -6,7 +6,7 @@
 //
 //   node bench/run.mjs [--only W_sine,W_char] [--epochs N] [--quick] [--configs js:1,wasm:2]
 //                      [--no-tfjs] [--no-tfjs-cpu] [--no-tfjs-wasm] [--no-torch] [--no-ort]
-//                      [--no-train] [--no-infer] [--no-alloc] [--max-wait S] [--out FILE]
+//                      [--no-train] [--no-infer] [--no-alloc] [--max-wait S] [--budget S | --full-epochs] [--out FILE]
 //
 // Prints markdown tables and the goals of docs/performance.md (met or missed) on stdout, one
 // `RESULT {json}` line per measurement, and writes everything to bench/results/latest.json.
@@ -28,6 +28,9 @@ const quick = opt.quick === true;
 const epochs = Number(opt.epochs ?? (quick ? 2 : 3));
 const only = opt.only ? String(opt.only).split(",").map((s) => s.trim()) : Object.keys(WORKLOADS);
 const maxWait = Number(opt["max-wait"] ?? 30);
+// seconds per timed recurrent epoch: several configurations are timed, and a batch costs the same
+// in a short epoch as in a long one (--full-epochs: the workloads' whole epochs, as the peers)
+const budget = opt["full-epochs"] ? 0 : Number(opt.budget ?? (quick ? 1 : 4));
 const outFile = opt.out ? String(opt.out) : join(here, "results", "latest.json");
 for (const w of only) if (!WORKLOADS[w]) throw new Error(`unknown workload ${w}; choose from ${Object.keys(WORKLOADS).join(", ")}`);
 if (!(Number.isInteger(epochs) && epochs >= 1)) throw new Error("--epochs must be a positive integer");
@@ -114,9 +117,14 @@ async function child(label, cmd, args, { env, needCores = 1 } = {}) {
   const waited = needCores > 1 ? await waitIdle() : 0;
   log(`  ${label}`);
   const b0 = busyJiffies(), t0 = Date.now();
-  const p = spawn(cmd, args, { env: env ?? process.env, stdio: ["ignore", "pipe", "inherit"] });
+  const p = spawn(cmd, args, { env: env ?? process.env, stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   p.stdout.on("data", (d) => { out += d; });
+  // tfjs greets every process with an advert for tfjs-node (which cannot be installed offline)
+  let partial = "";
+  const forward = (lines) => { for (const l of lines) if (!/^=+$|looks like you are running TensorFlow\.js in Node/.test(l.trim())) process.stderr.write(l + "\n"); };
+  p.stderr.on("data", (d) => { const ls = (partial + d).split("\n"); partial = ls.pop(); forward(ls); });
+  p.stderr.on("end", () => { if (partial) forward([partial]); });
   const code = await new Promise((r) => p.on("close", r));
   const wall = (Date.now() - t0) / 1000, b1 = busyJiffies();
   const rows = out.split("\n").filter((l) => l.startsWith("RESULT ")).map((l) => JSON.parse(l.slice(7)));
@@ -128,7 +136,7 @@ async function child(label, cmd, args, { env, needCores = 1 } = {}) {
     return [];
   }
   for (const r of rows) {
-    Object.assign(r, { others_cores: others, ...(waited ? { waited_for_idle_s: waited } : {}) });
+    Object.assign(r, { others_cores: others, process_wall_s: r3(wall), ...(waited ? { waited_for_idle_s: waited } : {}) });
     console.log("RESULT " + JSON.stringify(r));
     results.push(r);
   }
@@ -163,8 +171,9 @@ for (const w of opt["no-train"] ? [] : only) {
   for (const c of configs) {
     const samples = trainSamples(w, "recurrent");
     const warmup = Math.min(samples, Math.max(4 * W.batch, 64));
-    await child(`recurrent ${configLabel(c)}: ${samples} samples/epoch, warm-up ${warmup}`, node,
-      [script("peer_recurrent.mjs"), "train", w, "--backend", c.backend, "--threads", String(c.threads), "--samples", String(samples), "--warmup", String(warmup), "--epochs", String(epochs)],
+    await child(`recurrent ${configLabel(c)}: ${budget ? `up to ${samples} samples (about ${budget} s)` : samples} per epoch, warm-up ${warmup}`, node,
+      [script("peer_recurrent.mjs"), "train", w, "--backend", c.backend, "--threads", String(c.threads), "--samples", String(samples), "--warmup", String(warmup),
+        "--epochs", String(epochs), "--budget", String(budget)],
       { needCores: c.threads });
   }
   for (const b of tfBackends) {
@@ -189,7 +198,7 @@ if (withInfer) {
     await child(`recurrent ${configLabel(c)}`, node, [script("peer_recurrent.mjs"), "infer", "W_sine", "--backend", c.backend, "--threads", String(c.threads), "--calls", String(calls), "--bcalls", quick ? "3" : "10"], { needCores: c.threads });
   }
   for (const b of tfBackends) {
-    await child(`tfjs-${b}`, node, [script("peer_tfjs.mjs"), "infer", "W_sine", b, "--calls", String(b === "cpu" && !quick ? 100 : calls), "--bcalls", b === "cpu" || quick ? "2" : "10"]);
+    await child(`tfjs-${b}`, node, [script("peer_tfjs.mjs"), "infer", "W_sine", b, "--calls", String(calls), "--bcalls", b === "cpu" || quick ? "2" : "10"]);
   }
   if (torch) {
     for (const threads of [1, 2]) {
@@ -317,7 +326,7 @@ if (skipped.length) {
 
 mkdirSync(dirname(outFile), { recursive: true });
 writeFileSync(outFile, JSON.stringify({
-  recurrent: version, date: new Date().toISOString(), machine, options: { only, epochs, quick, configs: configs.map(configLabel) },
+  recurrent: version, date: new Date().toISOString(), machine, options: { only, epochs, quick, budget, configs: configs.map(configLabel) },
   timing_s: r3(wallS), skipped, validation, results, goals, alloc, report: lines.join("\n"),
 }, null, 1));
 log(`\nwrote ${outFile}`);
