@@ -5,7 +5,7 @@ import { Rng } from "../tensor/rng.js";
 import { ShapeError, ConfigError, fmtShape } from "../tensor/errors.js";
 import { initialize, type InitializerName } from "../tensor/initializers.js";
 import type { Backend } from "../backend/backend.js";
-import { referenceBackend } from "../backend/reference.js";
+import { getBackend } from "../backend/index.js";
 
 // Scratch buffers live in the backend's memory (a WebAssembly heap is not garbage-collected):
 // when a layer is collected, its buffers go back to the backend that gave them.
@@ -63,14 +63,15 @@ export abstract class Layer {
   batchSize: number | null;
   readonly declaredInputShape: number[] | null;
   protected rng: Rng = new Rng(0);
-  /** Owner of this layer's buffers and runner of its kernels; set by the model that builds it. */
-  protected backend: Backend = referenceBackend;
+  /** Owner of this layer's buffers and runner of its kernels: the default backend until a model moves it onto its own. */
+  protected backend: Backend = getBackend();
   private bufs = new Map<string, Float32Array>();
 
   constructor(args: LayerArgs = {}) {
     this.name = args.name ?? "";
     this.declaredInputShape = args.inputShape ? [...args.inputShape] : null;
     this.batchSize = args.batchSize ?? null;
+    if (this.backend.name !== "js") releaseScratch.register(this, { backend: this.backend, bufs: this.bufs }, this);
   }
 
   /** Declare parameters for a per-sample input shape; return the per-sample output shape. */

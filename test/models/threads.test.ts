@@ -1,0 +1,69 @@
+// Data-parallel training: worker threads each run the training step on a shard of the batch and
+// their gradients are summed in shard order, so the result follows the one-thread run.
+
+import { describe, it, expect } from "vitest";
+import { sequential, layers, Tensor, ConfigError } from "../../src/index.js";
+
+function series(n: number, T: number, seed: number): { x: Tensor; y: Tensor } {
+  const x = new Float32Array(n * T), y = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    for (let t = 0; t < T; t++) x[i * T + t] = Math.sin(0.3 * (i + t) + seed);
+    y[i] = Math.sin(0.3 * (i + T) + seed);
+  }
+  return { x: new Tensor(x, [n, T, 1]), y: new Tensor(y, [n, 1]) };
+}
+
+async function train(threads: number, dropout: number, epochs = 3): Promise<{ loss: number[]; weights: Float32Array }> {
+  const { x, y } = series(96, 12, 0.5);
+  const m = sequential([
+    layers.input({ shape: [12, 1] }),
+    layers.lstm({ units: 16, returnSequences: true, recurrentDropout: dropout }),
+    layers.dropout({ rate: dropout }),
+    layers.gru({ units: 8 }),
+    layers.dense({ units: 1 }),
+  ], { seed: 5, threads });
+  m.compile({ optimizer: { type: "adam", learningRate: 0.01 }, loss: "mse", metrics: ["mae"] });
+  const h = await m.fit(x, y, { epochs, batchSize: 32, verbose: 0 });
+  return { loss: h.history.loss!, weights: m.parameters.slice() };
+}
+
+describe("threads", () => {
+  it("threads: 2 follows the threads: 1 loss curve within float tolerance (no dropout)", async () => {
+    const one = await train(1, 0, 5);
+    const two = await train(2, 0, 5);
+    const three = await train(3, 0, 5);
+    for (const other of [two, three]) {
+      other.loss.forEach((l, k) => expect(Math.abs(l - one.loss[k]!) / one.loss[k]!).toBeLessThan(1e-4));
+      let d = 0;
+      for (let i = 0; i < one.weights.length; i++) d = Math.max(d, Math.abs(other.weights[i]! - one.weights[i]!));
+      expect(d).toBeLessThan(1e-4);
+    }
+    expect(one.loss[4]!).toBeLessThan(one.loss[0]! * 0.8);
+  });
+
+  it("is deterministic for a seed and a thread count, with dropout", async () => {
+    const a = await train(2, 0.2);
+    const b = await train(2, 0.2);
+    expect(a.loss).toEqual(b.loss);
+    expect(Array.from(a.weights)).toEqual(Array.from(b.weights));
+    // each shard draws its own masks, so two threads differ from one once dropout is on
+    const one = await train(1, 0.2);
+    expect(one.loss[2]).not.toEqual(a.loss[2]);
+  });
+
+  it("a stateful model refuses more than one thread; auto keeps small models on one", async () => {
+    const { x, y } = series(32, 12, 0);
+    const m = sequential([layers.input({ shape: [12, 1] }), layers.lstm({ units: 4, stateful: true, batchSize: 8 }), layers.dense({ units: 1 })], { threads: 2 });
+    m.compile({ optimizer: "sgd", loss: "mse" });
+    await expect(m.fit(x, y, { batchSize: 8, shuffle: false, verbose: 0 })).rejects.toThrow(ConfigError);
+    await expect(m.fit(x, y, { batchSize: 8, shuffle: false, verbose: 0 })).rejects.toThrow(/stateful model .* one thread/);
+  });
+
+  it("a failing worker surfaces its error instead of hanging", async () => {
+    const { x } = series(32, 12, 0);
+    const m = sequential([layers.input({ shape: [12, 1] }), layers.lstm({ units: 4 }), layers.dense({ units: 2, activation: "softmax" })], { threads: 2 });
+    m.compile({ optimizer: "sgd", loss: "sparseCategoricalCrossentropy" });
+    const ids = new Tensor(new Float32Array(32).map((_, i) => (i < 20 ? i % 2 : 7)), [32, 1]); // id 7 lands in the second shard
+    await expect(m.fit(x, ids, { batchSize: 32, shuffle: false, verbose: 0 })).rejects.toThrow(/class|id|7/);
+  });
+});
