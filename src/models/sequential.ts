@@ -11,12 +11,35 @@ import { MetricAccumulator, checkMetric, type MetricName } from "./metrics.js";
 import { type Callback, type Logs, TerminateOnNaN } from "./callbacks.js";
 import { ProgressLogger, defaultProgress, type ProgressRenderer } from "./progress.js";
 import { saveModel } from "./save.js";
+import { getBackend, checkBackendChoice, type Backend, type BackendChoice } from "../backend/index.js";
+import { parallelHost, type ParallelTrainer } from "./parallel.js";
+
+/** Estimated training FLOPs of one batch below which "auto" threads stays on one thread. */
+const PARALLEL_MIN_FLOP = 1e8;
+
+// The flat buffers live in the backend's memory, which a WebAssembly heap does not garbage-collect:
+// when a model is collected, its buffers go back to the backend.
+const releaseBuffers = new FinalizationRegistry<{ backend: Backend; bufs: Float32Array[] }>(
+  ({ backend, bufs }) => { for (const b of bufs) backend.free(b); },
+);
 
 export interface SequentialOptions {
   /** Seed for initial weights, dropout masks and shuffling. Default 42. */
   seed?: number;
   /** Default "sequential". */
   name?: string;
+  /**
+   * Where the numbers live and which kernels run them: "wasm" (WebAssembly SIMD), "js" (the
+   * reference TypeScript kernels) or "auto" (default: wasm where the runtime supports SIMD).
+   */
+  backend?: BackendChoice;
+  /**
+   * Threads that share each training batch (data parallel; Node's worker threads). "auto"
+   * (default) uses every core when a batch is big enough to repay the hand-off (about 1e8
+   * floating-point operations), else one. Results are deterministic for a given seed and
+   * thread count; a different thread count draws different dropout masks.
+   */
+  threads?: number | "auto";
 }
 
 export interface CompileArgs {
@@ -71,9 +94,9 @@ export class Sequential {
   readonly seed: number;
   name: string;
   /** All weights, in layer order (each layer's views point here). */
-  parameters = new Float32Array(0);
+  parameters: Float32Array = new Float32Array(0);
   /** Gradients, same layout as `parameters`. */
-  gradients = new Float32Array(0);
+  gradients: Float32Array = new Float32Array(0);
   optimizer: Optimizer | null = null;
   loss: LossSpec | null = null;
   metrics: MetricName[] = [];
@@ -81,6 +104,10 @@ export class Sequential {
   stopTraining = false;
   /** Epochs trained so far (saved with the model, for resuming). */
   epochsTrained = 0;
+  /** The backend chosen at construction ("auto" resolved). */
+  readonly backend: Backend;
+  /** The `threads` option as given. */
+  readonly threads: number | "auto";
   private inputShapeValue: number[] | null = null;
 
   constructor(layers: Layer[], options: SequentialOptions = {}) {
@@ -88,6 +115,12 @@ export class Sequential {
     this.layers = [...layers];
     this.seed = options.seed ?? 42;
     this.name = options.name ?? "sequential";
+    this.backend = getBackend(options.backend === undefined ? undefined : checkBackendChoice(options.backend, "sequential"));
+    const th = options.threads ?? "auto";
+    if (th !== "auto" && !(Number.isInteger(th) && th >= 1)) {
+      throw new ConfigError(`sequential: threads must be a positive integer or "auto", got ${JSON.stringify(th)}`);
+    }
+    this.threads = th;
     this.layers.slice(1).forEach((l, k) => {
       if (l instanceof Input) throw new ConfigError(`sequential: an input layer may only come first (found at position ${k + 1})`);
     });
@@ -142,8 +175,11 @@ export class Sequential {
     }
     const params = this.layers.flatMap((l) => l.allParams());
     const total = params.reduce((s, p) => s + p.size, 0);
-    this.parameters = new Float32Array(total);
-    this.gradients = new Float32Array(total);
+    const be = this.backend;
+    this.parameters = be.alloc(total);
+    this.gradients = be.alloc(total);
+    if (be.name !== "js") releaseBuffers.register(this, { backend: be, bufs: [this.parameters, this.gradients] });
+    for (const l of this.layers) l.setBackend(be);
     const rng = new Rng(this.seed);
     let off = 0;
     for (const p of params) {
@@ -158,7 +194,34 @@ export class Sequential {
 
   /** Give each layer its own random stream for `epoch` (so a resumed run draws the same masks). */
   private seedLayers(epoch: number): void {
-    this.layers.forEach((l, k) => l.setRng(new Rng(mixSeed(this.seed, k, epoch))));
+    this.reseed(epoch, 0);
+  }
+
+  /**
+   * Seed every layer's random stream (dropout masks) for an epoch and a shard of the batch:
+   * shard 0 draws what a one-thread run draws; each other shard has a stream of its own.
+   */
+  reseed(epoch: number, shard: number): void {
+    this.layers.forEach((l, k) => {
+      const s = mixSeed(this.seed, k, epoch);
+      l.setRng(new Rng(shard === 0 ? s : mixSeed(s, shard, 0x5eed)));
+    });
+  }
+
+  /** How many threads fit should use for batches of `batch` samples. */
+  private trainingThreads(batch: number): number {
+    const host = parallelHost();
+    const stateful = this.layers.some((l) => l instanceof RecurrentLayer && l.stateful);
+    if (this.threads === "auto") {
+      if (!host || stateful || batch < 8) return 1;
+      const steps = this.inputShapeValue!.length >= 2 ? this.inputShapeValue![0]! : 1;
+      const flop = 6 * this.countParams() * batch * steps;
+      return flop >= PARALLEL_MIN_FLOP ? Math.min(host.cores(), Math.floor(batch / 4)) : 1;
+    }
+    if (this.threads === 1) return 1;
+    if (!host) throw new ConfigError(`fit: threads ${this.threads} needs worker threads, which this runtime does not offer; use threads: 1`);
+    if (stateful) throw new ConfigError("fit: a stateful model carries its states from batch to batch and trains on one thread; use threads: 1");
+    return Math.max(1, Math.min(this.threads, batch));
   }
 
   private ensureBuilt(x: Tensor, where: string): void {
@@ -190,6 +253,25 @@ export class Sequential {
 
   zeroGrads(): void {
     this.gradients.fill(0);
+  }
+
+  /**
+   * The training step seam (DESIGN decision 9): forward, loss and backward on a batch or a slice
+   * of one, with no I/O and no optimizer step. Gradients are ADDED into `gradients`, scaled so that
+   * slices of one batch of `globalBatch` samples sum to the gradient of the whole batch's mean loss;
+   * the returned loss is this slice's share of that mean (slices' losses sum to the batch loss).
+   * `fit` runs it on whole batches; worker threads run it on their shards.
+   */
+  trainStep(x: Tensor, y: Tensor, globalBatch = x.shape[0]!): { loss: number; output: Tensor } {
+    const loss = this.requireCompiled("trainStep").loss;
+    const out = this.forward(x, true);
+    const grad = new Float32Array(out.size);
+    const share = x.shape[0]! / globalBatch;
+    const l = lossForward(loss, out.data, y.data, this.classes(), grad) * share;
+    if (!Number.isFinite(l)) return { loss: l, output: out };
+    if (share !== 1) for (let i = 0; i < grad.length; i++) grad[i] *= share;
+    this.backward(new Tensor(grad, out.shape));
+    return { loss: l, output: out };
   }
 
   countParams(): number {
@@ -311,59 +393,71 @@ export class Sequential {
     const shuffle = args.shuffle ?? true;
     this.stopTraining = false;
 
-    for (const c of callbacks) await c.onTrainBegin?.({});
-    for (let epoch = args.initialEpoch ?? 0; epoch < epochs && !this.stopTraining; epoch++) {
-      this.seedLayers(epoch);
-      const order = shuffle ? new Rng(mixSeed(this.seed, -1, epoch)).permutation(n) : identity(n);
-      for (const c of callbacks) await c.onEpochBegin?.(epoch, {});
-      let lossSum = 0;
-      let seen = 0;
-      for (const a of accs) a.reset();
-      for (let b = 0; b < steps; b++) {
-        const lo = b * batchSize, hi = Math.min(n, lo + batchSize);
-        for (const c of callbacks) await c.onBatchBegin?.(b, {});
-        const xb = x.gather0(order, lo, hi);
-        const yb = y.gather0(order, lo, hi);
-        this.zeroGrads();
-        const out = this.forward(xb, true);
-        const grad = new Float32Array(out.size);
-        const l = lossForward(loss, out.data, yb.data, classes, grad);
-        if (!Number.isFinite(l)) {
-          const first = epoch === (args.initialEpoch ?? 0) && b === 0;
-          if (!first) this.parameters.set(lastGood);
-          const kept = first
-            ? "the weights are unchanged (the starting weights already give a non-finite loss: check the data scale and the loss)"
-            : "the weights of the last finite step were kept";
-          const msg = `loss became ${l} at epoch ${epoch + 1}, batch ${b + 1}; training stopped and ${kept}`;
-          history.stopReason = msg;
-          if (!quietOnNaN) throw new NonFiniteError(msg);
-          this.stopTraining = true;
-          break;
-        }
-        lastGood.set(this.parameters);
-        this.backward(new Tensor(grad, out.shape));
-        optimizer.step(this.parameters, this.gradients);
-        lossSum += l * (hi - lo);
-        seen += hi - lo;
-        for (const a of accs) a.update(out.data, yb.data, classes);
-        const batchLogs: Logs = { loss: lossSum / seen };
-        accs.forEach((a) => (batchLogs[a.name] = a.result()));
-        for (const c of callbacks) await c.onBatchEnd?.(b, batchLogs);
-      }
-      if (seen === 0) break;
-      const logs: Logs = { loss: lossSum / seen };
-      accs.forEach((a) => (logs[a.name] = a.result()));
-      if (xv && yv) {
-        const v = this.evaluate(xv, yv, { batchSize });
-        for (const [k, val] of Object.entries(v)) logs[`val_${k}`] = val;
-      }
-      this.epochsTrained = epoch + 1;
-      history.epoch.push(epoch);
-      for (const [k, v] of Object.entries(logs)) (history.history[k] ??= []).push(v);
-      for (const c of callbacks) await c.onEpochEnd?.(epoch, logs);
-      if (this.stopTraining && !history.stopReason) history.stopReason = `stopped by a callback after epoch ${epoch + 1}`;
+    const threads = this.trainingThreads(Math.min(batchSize, n));
+    let pool: ParallelTrainer | null = null;
+    if (threads > 1) {
+      pool = await parallelHost()!.start({
+        layers: this.layers.map((l) => ({ className: l.className, config: l.getConfig() })),
+        inputShape: this.inputShapeValue!, outputShape: this.outputShape!, targetShape: y.shape.slice(1) as number[],
+        seed: this.seed, backend: this.backend.name, loss,
+      }, this.parameters, this.gradients, threads, batchSize);
     }
-    for (const c of callbacks) await c.onTrainEnd?.({});
+    try {
+      for (const c of callbacks) await c.onTrainBegin?.({});
+      for (let epoch = args.initialEpoch ?? 0; epoch < epochs && !this.stopTraining; epoch++) {
+        this.seedLayers(epoch);
+        const order = shuffle ? new Rng(mixSeed(this.seed, -1, epoch)).permutation(n) : identity(n);
+        for (const c of callbacks) await c.onEpochBegin?.(epoch, {});
+        let lossSum = 0;
+        let seen = 0;
+        for (const a of accs) a.reset();
+        for (let b = 0; b < steps; b++) {
+          const lo = b * batchSize, hi = Math.min(n, lo + batchSize);
+          for (const c of callbacks) await c.onBatchBegin?.(b, {});
+          const xb = x.gather0(order, lo, hi);
+          const yb = y.gather0(order, lo, hi);
+          this.zeroGrads();
+          const { loss: l, output: out } = pool
+            ? pool.step(xb, yb, epoch, (xs, ys) => this.trainStep(xs, ys, hi - lo))
+            : this.trainStep(xb, yb);
+          if (!Number.isFinite(l)) {
+            const first = epoch === (args.initialEpoch ?? 0) && b === 0;
+            if (!first) this.parameters.set(lastGood);
+            const kept = first
+              ? "the weights are unchanged (the starting weights already give a non-finite loss: check the data scale and the loss)"
+              : "the weights of the last finite step were kept";
+            const msg = `loss became ${l} at epoch ${epoch + 1}, batch ${b + 1}; training stopped and ${kept}`;
+            history.stopReason = msg;
+            if (!quietOnNaN) throw new NonFiniteError(msg);
+            this.stopTraining = true;
+            break;
+          }
+          lastGood.set(this.parameters);
+          optimizer.step(this.parameters, this.gradients);
+          lossSum += l * (hi - lo);
+          seen += hi - lo;
+          for (const a of accs) a.update(out.data, yb.data, classes);
+          const batchLogs: Logs = { loss: lossSum / seen };
+          accs.forEach((a) => (batchLogs[a.name] = a.result()));
+          for (const c of callbacks) await c.onBatchEnd?.(b, batchLogs);
+        }
+        if (seen === 0) break;
+        const logs: Logs = { loss: lossSum / seen };
+        accs.forEach((a) => (logs[a.name] = a.result()));
+        if (xv && yv) {
+          const v = this.evaluate(xv, yv, { batchSize });
+          for (const [k, val] of Object.entries(v)) logs[`val_${k}`] = val;
+        }
+        this.epochsTrained = epoch + 1;
+        history.epoch.push(epoch);
+        for (const [k, v] of Object.entries(logs)) (history.history[k] ??= []).push(v);
+        for (const c of callbacks) await c.onEpochEnd?.(epoch, logs);
+        if (this.stopTraining && !history.stopReason) history.stopReason = `stopped by a callback after epoch ${epoch + 1}`;
+      }
+      for (const c of callbacks) await c.onTrainEnd?.({});
+    } finally {
+      pool?.close();
+    }
     return history;
   }
 
