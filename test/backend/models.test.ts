@@ -5,6 +5,7 @@ import { describe, it, expect } from "vitest";
 import { sequential, layers, Tensor, ConfigError } from "../../src/index.js";
 import { getBackend, backendName, checkBackendChoice } from "../../src/backend/index.js";
 import type { Layer } from "../../src/layers/layer.js";
+import type { LossName } from "../../src/kernels/losses.js";
 
 function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let d = 0, m = 0;
@@ -51,7 +52,7 @@ describe("backend selection", () => {
 });
 
 type Make = () => Layer[];
-const MODELS: [string, Make, number[], string][] = [
+const MODELS: [string, Make, number[], LossName][] = [
   ["stacked LSTM + dropout + dense", () => [layers.lstm({ units: 12, returnSequences: true }), layers.dropout({ rate: 0.2 }), layers.lstm({ units: 7 }), layers.dense({ units: 5, activation: "relu" }), layers.dense({ units: 1 })], [9, 3], "mse"],
   ["GRU (resetAfter) and classic GRU", () => [layers.gru({ units: 10, returnSequences: true, recurrentDropout: 0.1 }), layers.gru({ units: 6, resetAfter: false })], [8, 2], "mse"],
   ["bidirectional encoder-decoder", () => [layers.bidirectional(layers.lstm({ units: 5 })), layers.repeatVector({ n: 4 }), layers.bidirectional(layers.simpleRnn({ units: 5, returnSequences: true })), layers.timeDistributed(layers.dense({ units: 1 }))], [6, 1], "mae"],
