@@ -40,7 +40,7 @@ const version = JSON.parse(readFileSync(join(here, "..", "package.json"), "utf8"
 
 // ---- what can run here ----
 const skipped = [];
-const engines = engineConfigs();
+const engines = await engineConfigs();
 let configs = engines.ran;
 if (opt.configs) {
   const want = String(opt.configs).split(",");
@@ -194,7 +194,8 @@ for (const w of opt["no-train"] ? [] : only) {
 if (withInfer) {
   log("\nW_sine inference: latency at batch 1, throughput at batch 256");
   const calls = quick ? 50 : 200;
-  for (const c of configs) {
+  // threads share training batches only: predict runs on one thread whatever the option says
+  for (const c of configs.filter((x) => x.threads === 1)) {
     await child(`recurrent ${configLabel(c)}`, node, [script("peer_recurrent.mjs"), "infer", "W_sine", "--backend", c.backend, "--threads", String(c.threads), "--calls", String(calls), "--bcalls", quick ? "3" : "10"], { needCores: c.threads });
   }
   for (const b of tfBackends) {

@@ -74,7 +74,7 @@ function verdict(samples) {
 
 async function driver() {
   const steps = Number(opt.steps ?? 10000), every = Number(opt.every ?? 250);
-  let configs = engineConfigs().ran;
+  let configs = (await engineConfigs()).ran;
   if (opt.configs) configs = configs.filter((c) => String(opt.configs).split(",").includes(`${c.backend}:${c.threads}`));
   const runs = configs.map((c) => ({ config: c, model: "small", steps, every }));
   if (opt.char) {

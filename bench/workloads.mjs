@@ -80,16 +80,17 @@ export function makeData(name, n) {
 export const modelOptions = (seed, config = {}) => ({ seed, ...config });
 export const configLabel = (c) => `${c.backend} ${c.threads}T`;
 
-/** What a built model says it runs on: libraries before the backend option ran only "js", 1 thread. */
+/** What a built model says it runs on: libraries before these options ran only "js", 1 thread. */
 export function engineOf(m) {
-  return { backend: m.backend?.name ?? "js", threads: m.threads ?? m.backend?.threads ?? 1 };
+  return { backend: m.backend?.name ?? "js", threads: m.threads ?? 1 };
 }
 
 /**
  * The engine configurations this build of recurrent accepts: each backend × 1 and 2 threads.
- * A configuration counts only if the model reports running it (an ignored option does not).
+ * A configuration counts only if the model reports running it (an ignored option does not) and
+ * can train a batch with it (threads need a worker-thread host).
  */
-export function engineConfigs() {
+export async function engineConfigs() {
   const ran = [], skipped = [];
   for (const backend of ["js", "wasm"]) {
     for (const threads of [1, 2]) {
@@ -97,8 +98,13 @@ export function engineConfigs() {
       try {
         const m = sequential([layers.input({ shape: [3, 1] }), layers.lstm({ units: 2 })], modelOptions(1, want));
         const got = engineOf(m);
-        if (got.backend === backend && got.threads === threads) ran.push(want);
-        else skipped.push({ ...want, reason: `the model runs ${configLabel(got)}` });
+        if (got.backend !== backend || got.threads !== threads) {
+          skipped.push({ ...want, reason: `the model runs ${configLabel(got)}` });
+          continue;
+        }
+        m.compile({ optimizer: "sgd", loss: "mse" });
+        await m.fit(new Tensor(new Float32Array(6), [2, 3, 1]), new Tensor(new Float32Array(4), [2, 2]), { batchSize: 2, verbose: 0 });
+        ran.push(want);
       } catch (e) {
         skipped.push({ ...want, reason: e.message.split("\n")[0] });
       }
