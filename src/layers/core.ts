@@ -87,7 +87,7 @@ export class Dense extends Layer {
     const I = this.inputShape![this.inputShape!.length - 1]!;
     const N = x.size / I;
     const O = this.units;
-    const y = new Float32Array(N * O); // [N, O]
+    const y = this.out("y", N * O); // [N, O]
     const be = this.backend;
     be.fillRows({ Y: y, yOff: 0, rows: N, N: O, bias: this.useBias ? this.params[1]!.value : null, biasOff: 0 });
     be.gemm({ transA: false, transB: false, M: N, N: O, K: I, A: x.data, lda: I, B: this.params[0]!.value, ldb: O, beta: 1, C: y, ldc: O });
@@ -110,7 +110,7 @@ export class Dense extends Layer {
     const be = this.backend;
     be.gemm({ transA: true, transB: false, M: I, N: O, K: N, A: x.data, lda: I, B: dz, ldb: O, beta: 1, C: this.params[0]!.grad, ldc: O }); // dW += xᵀ·dz
     if (this.useBias) be.columnSums({ X: dz, rows: N, N: O, out: this.params[1]!.grad, outOff: 0 });
-    const dx = new Float32Array(N * I);
+    const dx = this.out("dx", N * I);
     be.gemm({ transA: false, transB: true, M: N, N: I, K: O, A: dz, lda: O, B: this.params[0]!.value, ldb: O, C: dx, ldc: I }); // dx = dz·Wᵀ
     return new Tensor(dx, x.shape);
   }
@@ -150,7 +150,7 @@ export class Dropout extends Layer {
     }
     const keep = 1 - this.rate;
     const m = this.buf("mask", x.size);
-    const y = new Float32Array(x.size);
+    const y = this.out("y", x.size);
     for (let i = 0; i < x.size; i++) {
       m[i] = this.rng.next() < keep ? 1 / keep : 0;
       y[i] = x.data[i]! * m[i]!;
@@ -161,7 +161,7 @@ export class Dropout extends Layer {
 
   backward(dy: Tensor): Tensor {
     if (!this.mask) return dy;
-    const dx = new Float32Array(dy.size);
+    const dx = this.out("dx", dy.size);
     for (let i = 0; i < dy.size; i++) dx[i] = dy.data[i]! * this.mask[i]!;
     return new Tensor(dx, dy.shape);
   }
@@ -206,7 +206,7 @@ export class Embedding extends Layer {
     this.checkInput(x);
     const D = this.outputDim;
     const E = this.params[0]!.value;
-    const y = new Float32Array(x.size * D);
+    const y = this.out("y", x.size * D);
     for (let n = 0; n < x.size; n++) {
       const id = x.data[n]!;
       if (!Number.isInteger(id) || id < 0 || id >= this.inputDim) {
@@ -226,7 +226,7 @@ export class Embedding extends Layer {
       const id = ids.data[n]!;
       for (let j = 0; j < D; j++) dE[id * D + j] += dy.data[n * D + j]!;
     }
-    return new Tensor(new Float32Array(ids.size), ids.shape); // ids are not differentiable
+    return new Tensor(this.out("dx", ids.size).fill(0), ids.shape); // ids are not differentiable
   }
 
   getConfig(): LayerConfig {
@@ -270,13 +270,13 @@ export class RepeatVector extends Layer {
   forward(x: Tensor): Tensor {
     this.checkInput(x);
     const B = x.shape[0]!, F = x.shape[1]!, n = this.n;
-    const y = new Float32Array(B * n * F);
+    const y = this.out("y", B * n * F);
     for (let b = 0; b < B; b++) for (let t = 0; t < n; t++) for (let f = 0; f < F; f++) y[(b * n + t) * F + f] = x.data[b * F + f]!;
     return new Tensor(y, [B, n, F]);
   }
   backward(dy: Tensor): Tensor {
     const B = dy.shape[0]!, n = this.n, F = dy.shape[2]!;
-    const dx = new Float32Array(B * F);
+    const dx = this.out("dx", B * F).fill(0);
     for (let b = 0; b < B; b++) for (let t = 0; t < n; t++) for (let f = 0; f < F; f++) dx[b * F + f] += dy.data[(b * n + t) * F + f]!;
     return new Tensor(dx, [B, F]);
   }

@@ -66,6 +66,7 @@ export abstract class Layer {
   /** Owner of this layer's buffers and runner of its kernels: the default backend until a model moves it onto its own. */
   protected backend: Backend = getBackend();
   private bufs = new Map<string, Float32Array>();
+  private scratchOutputs = false;
 
   constructor(args: LayerArgs = {}) {
     this.name = args.name ?? "";
@@ -117,6 +118,16 @@ export abstract class Layer {
       if (backend.name !== "js") releaseScratch.register(this, { backend, bufs: this.bufs }, this);
     }
     for (const c of this.children()) c.setBackend(backend);
+  }
+
+  /**
+   * While on (a model turns it on inside fit, evaluate and predict, which copy what they keep),
+   * forward and backward write their results into buffers reused from call to call instead of
+   * fresh arrays: no allocation per call, and on the WebAssembly backend no staging either.
+   */
+  setScratchOutputs(on: boolean): void {
+    this.scratchOutputs = on;
+    for (const c of this.children()) c.setScratchOutputs(on);
   }
 
   setRng(rng: Rng): void {
@@ -180,6 +191,11 @@ export abstract class Layer {
       this.bufs.set(key, b);
     }
     return b;
+  }
+
+  /** A result buffer: reused scratch while scratch outputs are on, else a fresh array the caller may keep. */
+  protected out(key: string, size: number): Float32Array {
+    return this.scratchOutputs ? this.buf(key, size) : new Float32Array(size);
   }
 
   protected requireForward<T>(v: T | null, what = "backward"): T {

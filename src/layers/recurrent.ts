@@ -136,15 +136,27 @@ abstract class RecurrentLayer extends Layer {
   }
 
   forward(x: Tensor, training: boolean): Tensor {
-    return this.forwardWithState(x, training).output;
+    return this.run(x, training, undefined, false).output;
   }
 
   backward(dy: Tensor): Tensor {
-    return this.backwardWithState(dy).dx;
+    return this.runBackward(dy, undefined, false).dx;
   }
 
   /** Forward over a batch [B, T, I], optionally from given initial states ([h] or [h, c], each [B, H]). */
   forwardWithState(x: Tensor, training: boolean, initialState?: Tensor[]): RecurrentResult {
+    return this.run(x, training, initialState, true);
+  }
+
+  /**
+   * Backward from dL/d(output) and optionally dL/d(final states); accumulates weight gradients.
+   * Returns dL/dx [B, T, I] and dL/d(initial states).
+   */
+  backwardWithState(dy: Tensor, dStates?: (Tensor | null)[]): { dx: Tensor; dInitialState: Tensor[] } {
+    return this.runBackward(dy, dStates, true);
+  }
+
+  private run(x: Tensor, training: boolean, initialState: Tensor[] | undefined, wantStates: boolean): RecurrentResult {
     this.checkInput(x);
     const B = x.shape[0]!, T = x.shape[1]!, I = x.shape[2]!;
     const H = this.units;
@@ -175,21 +187,19 @@ abstract class RecurrentLayer extends Layer {
 
     let output: Tensor;
     if (this.returnSequences) {
-      output = new Tensor(new Float32Array(B * T * H), [B, T, H]);
+      output = new Tensor(this.out("y", B * T * H), [B, T, H]);
       toBatchMajor(hs, B * H, output.data, B, T, H, false);
     } else {
-      output = new Tensor(hs.slice(T * B * H, (T + 1) * B * H), [B, H]);
+      const y = this.out("y", B * H);
+      y.set(hs.subarray(T * B * H, (T + 1) * B * H));
+      output = new Tensor(y, [B, H]);
     }
-    const states = this.finalStates(B, T);
+    const states = wantStates || this.stateful ? this.finalStates(B, T) : [];
     if (this.stateful) this.savedStates = states.map((s) => s.data.slice());
     return { output, states };
   }
 
-  /**
-   * Backward from dL/d(output) and optionally dL/d(final states); accumulates weight gradients.
-   * Returns dL/dx [B, T, I] and dL/d(initial states).
-   */
-  backwardWithState(dy: Tensor, dStates?: (Tensor | null)[]): { dx: Tensor; dInitialState: Tensor[] } {
+  private runBackward(dy: Tensor, dStates: (Tensor | null)[] | undefined, wantStates: boolean): { dx: Tensor; dInitialState: Tensor[] } {
     const B = this.B, T = this.T, I = this.I, H = this.units;
     const G = this.gateCount * H;
     const xt = this.requireForward(this.xt);
@@ -224,9 +234,9 @@ abstract class RecurrentLayer extends Layer {
     if (this.inMask) {
       for (let t = 0; t < T; t++) for (let k = 0; k < B * I; k++) dxt[t * B * I + k] *= this.inMask[k]!;
     }
-    const dx = new Tensor(new Float32Array(B * T * I), [B, T, I]);
+    const dx = new Tensor(this.out("dx", B * T * I), [B, T, I]);
     toBatchMajor(dxt, 0, dx.data, B, T, I, this.goBackwards);
-    const dInitialState = [new Tensor(dh.slice(), [B, H]), ...dS.map((d) => new Tensor(d.slice(), [B, H]))];
+    const dInitialState = wantStates ? [new Tensor(dh.slice(), [B, H]), ...dS.map((d) => new Tensor(d.slice(), [B, H]))] : [];
     return { dx, dInitialState };
   }
 
@@ -261,7 +271,8 @@ abstract class RecurrentLayer extends Layer {
       }
       return this.savedStates;
     }
-    return Array.from({ length: this.stateCount }, () => new Float32Array(B * H));
+    const zeros = this.buf("zeros", B * H).fill(0); // read only: copied into slot 0 of the state buffers
+    return Array.from({ length: this.stateCount }, () => zeros);
   }
 
   protected abstract cellForward(B: number, T: number, init: Float32Array[]): void;

@@ -93,10 +93,10 @@ export class Bidirectional extends Layer {
     this.checkInput(x);
     const yf = this.forwardLayer.forward(x, training);
     let yb = this.backwardLayer.forward(x, training);
-    if (this.forwardLayer.returnSequences) yb = reverseTime(yb);
+    if (this.forwardLayer.returnSequences) yb = reverseTime(yb, this.out("ybr", yb.size));
     this.yf = yf;
     this.yb = yb;
-    return merge(this.mergeMode, yf, yb);
+    return merge(this.mergeMode, yf, yb, this.out("y", this.mergeMode === "concat" ? 2 * yf.size : yf.size));
   }
 
   backward(dy: Tensor): Tensor {
@@ -104,8 +104,8 @@ export class Bidirectional extends Layer {
     const yb = this.yb!;
     const H = yf.shape[yf.shape.length - 1]!;
     const rows = yf.size / H;
-    const dyf = new Float32Array(yf.size);
-    const dyb = new Float32Array(yb.size);
+    const dyf = this.out("dyf", yf.size);
+    const dyb = this.out("dyb", yb.size);
     for (let r = 0; r < rows; r++) {
       for (let j = 0; j < H; j++) {
         const k = r * H + j;
@@ -118,7 +118,7 @@ export class Bidirectional extends Layer {
       }
     }
     let gb = new Tensor(dyb, yb.shape);
-    if (this.forwardLayer.returnSequences) gb = reverseTime(gb);
+    if (this.forwardLayer.returnSequences) gb = reverseTime(gb, this.out("dybr", gb.size));
     const dxf = this.forwardLayer.backward(new Tensor(dyf, yf.shape));
     const dxb = this.backwardLayer.backward(gb);
     for (let i = 0; i < dxf.size; i++) dxf.data[i] += dxb.data[i]!;
@@ -130,9 +130,9 @@ export class Bidirectional extends Layer {
   }
 }
 
-function reverseTime(x: Tensor): Tensor {
+/** x with its time axis reversed, written into y. */
+function reverseTime(x: Tensor, y: Float32Array): Tensor {
   const B = x.shape[0]!, T = x.shape[1]!, F = x.size / (B * T);
-  const y = new Float32Array(x.size);
   for (let b = 0; b < B; b++) for (let t = 0; t < T; t++) {
     const s = (b * T + t) * F, d = (b * T + (T - 1 - t)) * F;
     for (let k = 0; k < F; k++) y[d + k] = x.data[s + k]!;
@@ -140,11 +140,11 @@ function reverseTime(x: Tensor): Tensor {
   return new Tensor(y, x.shape);
 }
 
-function merge(mode: MergeMode, a: Tensor, b: Tensor): Tensor {
+/** The two directions merged into y (2× a's size for concat, a's size otherwise). */
+function merge(mode: MergeMode, a: Tensor, b: Tensor, y: Float32Array): Tensor {
   const H = a.shape[a.shape.length - 1]!;
   const rows = a.size / H;
   if (mode === "concat") {
-    const y = new Float32Array(a.size * 2);
     for (let r = 0; r < rows; r++) {
       for (let j = 0; j < H; j++) {
         y[r * 2 * H + j] = a.data[r * H + j]!;
@@ -153,7 +153,6 @@ function merge(mode: MergeMode, a: Tensor, b: Tensor): Tensor {
     }
     return new Tensor(y, [...a.shape.slice(0, -1), 2 * H]);
   }
-  const y = new Float32Array(a.size);
   for (let k = 0; k < a.size; k++) {
     const u = a.data[k]!, v = b.data[k]!;
     y[k] = mode === "sum" ? u + v : mode === "mul" ? u * v : 0.5 * (u + v);

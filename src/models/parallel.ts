@@ -1,23 +1,20 @@
-// The host-neutral face of data-parallel training: fit asks for a trainer that runs one batch's
-// shards on other threads, and a host (Node's worker threads, src/node/threads.ts) provides it.
-// Nothing here knows what a thread is, so the core still loads in a browser, where fit runs on
-// one thread unless a host registers a trainer.
+// The host-neutral face of data parallelism: a model asks for a pool that runs shards of a batch on
+// other threads, and a host (Node's worker threads, src/node/threads.ts) provides it. Nothing here
+// knows what a thread is, so the core still loads in a browser, where everything runs on one
+// thread unless a host registers a pool.
 
 import type { Tensor } from "../tensor/tensor.js";
 import type { LayerConfig } from "../layers/layer.js";
 import type { LossSpec } from "../kernels/losses.js";
 import type { BackendName } from "../backend/backend.js";
 
-/** What a worker needs to rebuild the model: topology, seed, backend and loss (weights come per step). */
+/** What a worker needs to rebuild the model: topology, seed, backend (weights come with each call). */
 export interface ReplicaSpec {
   layers: { className: string; config: LayerConfig }[];
   inputShape: number[];
   outputShape: number[];
-  /** Per-sample shape of the targets (the output's, or class ids for sparse cross-entropy). */
-  targetShape: number[];
   seed: number;
   backend: BackendName;
-  loss: LossSpec;
 }
 
 /** One shard's part of a training step. */
@@ -26,28 +23,36 @@ export interface StepResult {
   output: Tensor;
 }
 
-export interface ParallelTrainer {
+/** What a training call needs beyond the replica: the loss and the per-sample target shape. */
+export interface TrainSpec {
+  loss: LossSpec;
+  targetShape: number[];
+}
+
+export interface ParallelPool {
   readonly threads: number;
   /**
-   * Run one batch split into `threads` contiguous shards: shard 0 through `runLocal` on the calling
-   * thread, the others on workers with the current weights. Worker gradients are added into
-   * `gradients` in shard order (a fixed reduction order, so results depend only on the seed and
-   * the thread count); outputs come back in row order.
+   * One training step on a batch split into `threads` contiguous shards: shard 0 through
+   * `runLocal` on the calling thread, the others on workers with the current weights. Worker
+   * gradients are added into the model's gradients in shard order (a fixed reduction order, so
+   * results depend only on the seed and the thread count); outputs come back in row order.
    */
-  step(x: Tensor, y: Tensor, epoch: number, runLocal: (x: Tensor, y: Tensor) => StepResult): StepResult;
+  trainStep(x: Tensor, y: Tensor, train: TrainSpec, epoch: number, runLocal: (x: Tensor, y: Tensor) => StepResult): StepResult;
+  /** Inference on a batch split into shards the same way; outputs in row order. */
+  predict(x: Tensor, runLocal: (x: Tensor) => Tensor): Tensor;
   close(): void;
 }
 
 export interface ParallelHost {
   /** Cores available to this process. */
   cores(): number;
-  /** Start threads-1 workers, each with a replica of the model; resolves once every one is ready. */
-  start(spec: ReplicaSpec, parameters: Float32Array, gradients: Float32Array, threads: number, maxBatch: number): Promise<ParallelTrainer>;
+  /** Start threads-1 workers with replicas of the model, blocking until each is ready. */
+  start(spec: ReplicaSpec, parameters: Float32Array, gradients: Float32Array, threads: number): ParallelPool;
 }
 
 let host: ParallelHost | null = null;
 
-/** Called once by a host adapter (Node: src/node/threads.ts) to make threads available to fit. */
+/** Called once by a host adapter (Node: src/node/threads.ts) to make threads available to models. */
 export function registerParallelHost(h: ParallelHost): void {
   host = h;
 }

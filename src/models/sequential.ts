@@ -11,11 +11,14 @@ import { MetricAccumulator, checkMetric, type MetricName } from "./metrics.js";
 import { type Callback, type Logs, TerminateOnNaN } from "./callbacks.js";
 import { ProgressLogger, defaultProgress, type ProgressRenderer } from "./progress.js";
 import { saveModel } from "./save.js";
-import { getBackend, checkBackendChoice, type Backend, type BackendChoice } from "../backend/index.js";
-import { parallelHost, type ParallelTrainer } from "./parallel.js";
+import { getBackend, checkBackendChoice, referenceBackend, type Backend, type BackendChoice } from "../backend/index.js";
+import { parallelHost, type ParallelPool } from "./parallel.js";
 
-/** Estimated training FLOPs of one batch below which "auto" threads stays on one thread. */
+/** Estimated FLOPs of one batch below which "auto" threads stays on one thread. */
 const PARALLEL_MIN_FLOP = 1e8;
+
+// Worker threads hold replicas of a model; they stop when the model is collected (or disposed).
+const closePools = new FinalizationRegistry<{ pool: ParallelPool | null }>((h) => h.pool?.close());
 
 // The flat buffers live in the backend's memory, which a WebAssembly heap does not garbage-collect:
 // when a model is collected, its buffers go back to the backend.
@@ -77,7 +80,18 @@ export interface History {
 }
 
 export interface EvaluateArgs {
+  /** Samples per forward pass. Default 32. */
   batchSize?: number;
+}
+
+export interface PredictArgs extends EvaluateArgs {
+  /** Write the predictions here (shape [samples, ...output]) instead of a new tensor: with it, predict allocates nothing per call. */
+  out?: Tensor;
+}
+
+function checkBatchSize(b: number, where: string): number {
+  if (!Number.isInteger(b) || b <= 0) throw new ConfigError(`${where}: batchSize must be a positive integer, got ${b}`);
+  return b;
 }
 
 /** Mix a seed with integers into a new 32-bit seed (per-layer, per-epoch random streams). */
@@ -106,6 +120,8 @@ export class Sequential {
   epochsTrained = 0;
   /** The backend chosen at construction ("auto" resolved). */
   readonly backend: Backend;
+  private readonly pool: { pool: ParallelPool | null } = { pool: null };
+  private scratchDepth = 0;
   /** The `threads` option as given. */
   readonly threads: number | "auto";
   private inputShapeValue: number[] | null = null;
@@ -121,6 +137,7 @@ export class Sequential {
       throw new ConfigError(`sequential: threads must be a positive integer or "auto", got ${JSON.stringify(th)}`);
     }
     this.threads = th;
+    closePools.register(this, this.pool, this);
     this.layers.slice(1).forEach((l, k) => {
       if (l instanceof Input) throw new ConfigError(`sequential: an input layer may only come first (found at position ${k + 1})`);
     });
@@ -208,20 +225,47 @@ export class Sequential {
     });
   }
 
-  /** How many threads fit should use for batches of `batch` samples. */
-  private trainingThreads(batch: number): number {
+  /**
+   * The thread pool for batches of `batch` samples (null: run on this thread). "auto" shards a
+   * batch only when its estimated cost (FLOPs ≈ flopPerParam · parameters · samples · steps: 2 for
+   * inference, 6 for training) repays the hand-off. A pool is kept between calls.
+   */
+  private poolFor(batch: number, flopPerParam: number, what: string): ParallelPool | null {
     const host = parallelHost();
     const stateful = this.layers.some((l) => l instanceof RecurrentLayer && l.stateful);
+    let threads: number;
     if (this.threads === "auto") {
-      if (!host || stateful || batch < 8) return 1;
       const steps = this.inputShapeValue!.length >= 2 ? this.inputShapeValue![0]! : 1;
-      const flop = 6 * this.countParams() * batch * steps;
-      return flop >= PARALLEL_MIN_FLOP ? Math.min(host.cores(), Math.floor(batch / 4)) : 1;
+      const flop = flopPerParam * this.countParams() * batch * steps;
+      threads = !host || stateful || batch < 8 || flop < PARALLEL_MIN_FLOP ? 1 : Math.min(host.cores(), Math.floor(batch / 4));
+    } else if (this.threads === 1) {
+      threads = 1;
+    } else {
+      if (!host) throw new ConfigError(`${what}: threads ${this.threads} needs worker threads, which this runtime does not offer; use threads: 1`);
+      if (stateful) throw new ConfigError(`${what}: a stateful model carries its states from batch to batch and runs on one thread; use threads: 1`);
+      threads = Math.max(1, Math.min(this.threads, batch));
     }
-    if (this.threads === 1) return 1;
-    if (!host) throw new ConfigError(`fit: threads ${this.threads} needs worker threads, which this runtime does not offer; use threads: 1`);
-    if (stateful) throw new ConfigError("fit: a stateful model carries its states from batch to batch and trains on one thread; use threads: 1");
-    return Math.max(1, Math.min(this.threads, batch));
+    if (threads === 1) return null;
+    if (this.pool.pool?.threads === threads) return this.pool.pool;
+    this.pool.pool?.close();
+    this.pool.pool = host!.start({
+      layers: this.layers.map((l) => ({ className: l.className, config: l.getConfig() })),
+      inputShape: this.inputShapeValue!, outputShape: this.outputShape!, seed: this.seed, backend: this.backend.name,
+    }, this.parameters, this.gradients, threads);
+    return this.pool.pool;
+  }
+
+  /** Stop the model's worker threads and give its buffers back to the backend; the model is unusable after. */
+  dispose(): void {
+    this.pool.pool?.close();
+    this.pool.pool = null;
+    closePools.unregister(this);
+    releaseBuffers.unregister(this);
+    for (const l of this.layers) l.setBackend(referenceBackend);
+    this.backend.free(this.parameters);
+    this.backend.free(this.gradients);
+    this.parameters = new Float32Array(0);
+    this.gradients = new Float32Array(0);
   }
 
   private ensureBuilt(x: Tensor, where: string): void {
@@ -355,6 +399,15 @@ export class Sequential {
   }
 
   async fit(xIn: Data, yIn: Data, args: FitArgs = {}): Promise<History> {
+    this.scratchEnter();
+    try {
+      return await this.runFit(xIn, yIn, args);
+    } finally {
+      this.scratchExit();
+    }
+  }
+
+  private async runFit(xIn: Data, yIn: Data, args: FitArgs): Promise<History> {
     const { loss, optimizer } = this.requireCompiled("fit");
     let { x, y } = this.prepareData(xIn, yIn, "fit");
     const epochs = args.epochs ?? 1;
@@ -393,86 +446,107 @@ export class Sequential {
     const shuffle = args.shuffle ?? true;
     this.stopTraining = false;
 
-    const threads = this.trainingThreads(Math.min(batchSize, n));
-    let pool: ParallelTrainer | null = null;
-    if (threads > 1) {
-      pool = await parallelHost()!.start({
-        layers: this.layers.map((l) => ({ className: l.className, config: l.getConfig() })),
-        inputShape: this.inputShapeValue!, outputShape: this.outputShape!, targetShape: y.shape.slice(1) as number[],
-        seed: this.seed, backend: this.backend.name, loss,
-      }, this.parameters, this.gradients, threads, batchSize);
-    }
-    try {
-      for (const c of callbacks) await c.onTrainBegin?.({});
-      for (let epoch = args.initialEpoch ?? 0; epoch < epochs && !this.stopTraining; epoch++) {
-        this.seedLayers(epoch);
-        const order = shuffle ? new Rng(mixSeed(this.seed, -1, epoch)).permutation(n) : identity(n);
-        for (const c of callbacks) await c.onEpochBegin?.(epoch, {});
-        let lossSum = 0;
-        let seen = 0;
-        for (const a of accs) a.reset();
-        for (let b = 0; b < steps; b++) {
-          const lo = b * batchSize, hi = Math.min(n, lo + batchSize);
-          for (const c of callbacks) await c.onBatchBegin?.(b, {});
-          const xb = x.gather0(order, lo, hi);
-          const yb = y.gather0(order, lo, hi);
-          this.zeroGrads();
-          const { loss: l, output: out } = pool
-            ? pool.step(xb, yb, epoch, (xs, ys) => this.trainStep(xs, ys, hi - lo))
-            : this.trainStep(xb, yb);
-          if (!Number.isFinite(l)) {
-            const first = epoch === (args.initialEpoch ?? 0) && b === 0;
-            if (!first) this.parameters.set(lastGood);
-            const kept = first
-              ? "the weights are unchanged (the starting weights already give a non-finite loss: check the data scale and the loss)"
-              : "the weights of the last finite step were kept";
-            const msg = `loss became ${l} at epoch ${epoch + 1}, batch ${b + 1}; training stopped and ${kept}`;
-            history.stopReason = msg;
-            if (!quietOnNaN) throw new NonFiniteError(msg);
-            this.stopTraining = true;
-            break;
-          }
-          lastGood.set(this.parameters);
-          optimizer.step(this.parameters, this.gradients);
-          lossSum += l * (hi - lo);
-          seen += hi - lo;
-          for (const a of accs) a.update(out.data, yb.data, classes);
-          const batchLogs: Logs = { loss: lossSum / seen };
-          accs.forEach((a) => (batchLogs[a.name] = a.result()));
-          for (const c of callbacks) await c.onBatchEnd?.(b, batchLogs);
+    const pool = this.poolFor(Math.min(batchSize, n), 6, "fit");
+    const trainSpec = { loss, targetShape: y.shape.slice(1) as number[] };
+    for (const c of callbacks) await c.onTrainBegin?.({});
+    for (let epoch = args.initialEpoch ?? 0; epoch < epochs && !this.stopTraining; epoch++) {
+      this.seedLayers(epoch);
+      const order = shuffle ? new Rng(mixSeed(this.seed, -1, epoch)).permutation(n) : identity(n);
+      for (const c of callbacks) await c.onEpochBegin?.(epoch, {});
+      let lossSum = 0;
+      let seen = 0;
+      for (const a of accs) a.reset();
+      for (let b = 0; b < steps; b++) {
+        const lo = b * batchSize, hi = Math.min(n, lo + batchSize);
+        for (const c of callbacks) await c.onBatchBegin?.(b, {});
+        const xb = x.gather0(order, lo, hi);
+        const yb = y.gather0(order, lo, hi);
+        this.zeroGrads();
+        const { loss: l, output: out } = pool
+          ? pool.trainStep(xb, yb, trainSpec, epoch, (xs, ys) => this.trainStep(xs, ys, hi - lo))
+          : this.trainStep(xb, yb);
+        if (!Number.isFinite(l)) {
+          const first = epoch === (args.initialEpoch ?? 0) && b === 0;
+          if (!first) this.parameters.set(lastGood);
+          const kept = first
+            ? "the weights are unchanged (the starting weights already give a non-finite loss: check the data scale and the loss)"
+            : "the weights of the last finite step were kept";
+          const msg = `loss became ${l} at epoch ${epoch + 1}, batch ${b + 1}; training stopped and ${kept}`;
+          history.stopReason = msg;
+          if (!quietOnNaN) throw new NonFiniteError(msg);
+          this.stopTraining = true;
+          break;
         }
-        if (seen === 0) break;
-        const logs: Logs = { loss: lossSum / seen };
-        accs.forEach((a) => (logs[a.name] = a.result()));
-        if (xv && yv) {
-          const v = this.evaluate(xv, yv, { batchSize });
-          for (const [k, val] of Object.entries(v)) logs[`val_${k}`] = val;
-        }
-        this.epochsTrained = epoch + 1;
-        history.epoch.push(epoch);
-        for (const [k, v] of Object.entries(logs)) (history.history[k] ??= []).push(v);
-        for (const c of callbacks) await c.onEpochEnd?.(epoch, logs);
-        if (this.stopTraining && !history.stopReason) history.stopReason = `stopped by a callback after epoch ${epoch + 1}`;
+        lastGood.set(this.parameters);
+        optimizer.step(this.parameters, this.gradients);
+        lossSum += l * (hi - lo);
+        seen += hi - lo;
+        for (const a of accs) a.update(out.data, yb.data, classes);
+        const batchLogs: Logs = { loss: lossSum / seen };
+        accs.forEach((a) => (batchLogs[a.name] = a.result()));
+        for (const c of callbacks) await c.onBatchEnd?.(b, batchLogs);
       }
-      for (const c of callbacks) await c.onTrainEnd?.({});
-    } finally {
-      pool?.close();
+      if (seen === 0) break;
+      const logs: Logs = { loss: lossSum / seen };
+      accs.forEach((a) => (logs[a.name] = a.result()));
+      if (xv && yv) {
+        const v = this.evaluate(xv, yv, { batchSize });
+        for (const [k, val] of Object.entries(v)) logs[`val_${k}`] = val;
+      }
+      this.epochsTrained = epoch + 1;
+      history.epoch.push(epoch);
+      for (const [k, v] of Object.entries(logs)) (history.history[k] ??= []).push(v);
+      for (const c of callbacks) await c.onEpochEnd?.(epoch, logs);
+      if (this.stopTraining && !history.stopReason) history.stopReason = `stopped by a callback after epoch ${epoch + 1}`;
     }
+    for (const c of callbacks) await c.onTrainEnd?.({});
     return history;
+  }
+
+  /**
+   * Run fn with the layers writing into reused buffers (Layer.setScratchOutputs): fit, evaluate and
+   * predict copy what they keep, so nothing is allocated per batch. Nested calls (a callback that
+   * predicts during fit) keep it on until the outermost ends.
+   */
+  private withScratch<T>(fn: () => T): T {
+    this.scratchEnter();
+    try {
+      return fn();
+    } finally {
+      this.scratchExit();
+    }
+  }
+
+  private scratchEnter(): void {
+    if (this.scratchDepth++ === 0) for (const l of this.layers) l.setScratchOutputs(true);
+  }
+
+  private scratchExit(): void {
+    if (--this.scratchDepth === 0) for (const l of this.layers) l.setScratchOutputs(false);
+  }
+
+  /** Inference on one batch, sharded over the thread pool when it is big enough. */
+  private inferBatch(x: Tensor, batchSize: number): Tensor {
+    const pool = this.poolFor(batchSize, 2, "predict");
+    return pool ? pool.predict(x, (xs) => this.forward(xs, false)) : this.forward(x, false);
   }
 
   /** Loss and metrics over a data set, in inference mode. */
   evaluate(xIn: Data, yIn: Data, args: EvaluateArgs = {}): Record<string, number> {
+    return this.withScratch(() => this.runEvaluate(xIn, yIn, args));
+  }
+
+  private runEvaluate(xIn: Data, yIn: Data, args: EvaluateArgs): Record<string, number> {
     const loss = this.requireCompiled("evaluate").loss;
     const { x, y } = this.prepareData(xIn, yIn, "evaluate");
-    const batchSize = args.batchSize ?? 32;
+    const batchSize = checkBatchSize(args.batchSize ?? 32, "evaluate");
     const classes = this.classes();
     const accs = this.metrics.map((m) => new MetricAccumulator(m, loss.name === "sparseCategoricalCrossentropy"));
     const n = x.shape[0]!;
     let s = 0;
     for (let lo = 0; lo < n; lo += batchSize) {
       const hi = Math.min(n, lo + batchSize);
-      const out = this.forward(x.slice0(lo, hi), false);
+      const out = this.inferBatch(x.slice0(lo, hi), batchSize);
       const yb = y.slice0(lo, hi);
       s += lossForward(loss, out.data, yb.data, classes, null) * (hi - lo);
       for (const a of accs) a.update(out.data, yb.data, classes);
@@ -483,19 +557,31 @@ export class Sequential {
   }
 
   /** Outputs for every sample, in inference mode, computed in batches. */
-  predict(xIn: Data, args: EvaluateArgs = {}): Tensor {
+  predict(xIn: Data, args: PredictArgs = {}): Tensor {
+    return this.withScratch(() => this.runPredict(xIn, args));
+  }
+
+  private runPredict(xIn: Data, args: PredictArgs): Tensor {
     const x = this.prepareInputs(xIn, "predict");
-    const batchSize = args.batchSize ?? 32;
+    const batchSize = checkBatchSize(args.batchSize ?? 32, "predict");
     const n = x.shape[0]!;
     const out = this.outputShape!;
     const per = sizeOf(out);
-    const result = new Float32Array(n * per);
+    let result: Tensor;
+    if (args.out) {
+      if (!shapesEqual(args.out.shape, [n, ...out])) {
+        throw new ShapeError(`predict: out has shape ${fmtShape(args.out.shape)}, but the predictions have shape ${fmtShape([n, ...out])}`);
+      }
+      result = args.out;
+    } else {
+      result = new Tensor(new Float32Array(n * per), [n, ...out]);
+    }
     for (let lo = 0; lo < n; lo += batchSize) {
       const hi = Math.min(n, lo + batchSize);
-      const y = this.forward(x.slice0(lo, hi), false);
-      result.set(y.data, lo * per);
+      const y = this.inferBatch(lo === 0 && hi === n ? x : x.slice0(lo, hi), batchSize);
+      result.data.set(y.data, lo * per);
     }
-    return new Tensor(result, [n, ...out]);
+    return result;
   }
 
   /** The layer with this name or index. */

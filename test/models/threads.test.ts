@@ -67,3 +67,30 @@ describe("threads", () => {
     await expect(m.fit(x, ids, { batchSize: 32, shuffle: false, verbose: 0 })).rejects.toThrow(/class|id|7/);
   });
 });
+
+describe("threads in inference", () => {
+  it("predict and evaluate on two threads equal one thread, in row order", async () => {
+    const { x, y } = series(70, 12, 1.5);
+    const make = (threads: number) => {
+      const m = sequential([layers.input({ shape: [12, 1] }), layers.lstm({ units: 16, returnSequences: true }), layers.lstm({ units: 8 }), layers.dense({ units: 3 })], { seed: 9, threads });
+      m.compile({ optimizer: "adam", loss: "mse" });
+      return m;
+    };
+    const one = make(1), two = make(2);
+    const p1 = one.predict(x, { batchSize: 32 }), p2 = two.predict(x, { batchSize: 32 });
+    expect(p2.shape).toEqual([70, 3]);
+    let d = 0;
+    for (let i = 0; i < p1.size; i++) d = Math.max(d, Math.abs(p1.data[i]! - p2.data[i]!));
+    expect(d).toBeLessThan(1e-6);
+    const y3 = new Tensor(new Float32Array(70 * 3).map((_, i) => y.data[i % 70]!), [70, 3]);
+    expect(two.evaluate(x, y3).loss).toBeCloseTo(one.evaluate(x, y3).loss, 6);
+    // the pool is kept between calls and follows weight updates
+    await two.fit(x, y3, { epochs: 1, batchSize: 32, verbose: 0 });
+    one.setWeights(two.getWeights());
+    const q1 = one.predict(x), q2 = two.predict(x);
+    for (let i = 0; i < q1.size; i++) d = Math.max(d, Math.abs(q1.data[i]! - q2.data[i]!));
+    expect(d).toBeLessThan(1e-6);
+    two.dispose();
+    one.dispose();
+  });
+});
