@@ -11,6 +11,10 @@
 // WebAssembly backend stages it through scratch memory, correctly but more slowly.
 
 import type { Activation } from "../kernels/activations.js";
+import type { LossSpec } from "../kernels/losses.js";
+import type { OptimizerUpdateArgs } from "../kernels/optimizers.js";
+
+export type { OptimizerUpdateArgs } from "../kernels/optimizers.js";
 
 /** Names of the backends; "auto" picks WebAssembly SIMD where the runtime has it, else "js". */
 export type BackendName = "js" | "wasm";
@@ -156,6 +160,49 @@ export interface ColumnSumsArgs {
   outOff: number;
 }
 
+/** y[off..off+n) = f(x[off..off+n)); x and y may be the same buffer. */
+export interface ActivateArgs {
+  f: Activation;
+  x: Float32Array;
+  y: Float32Array;
+  off: number;
+  n: number;
+}
+
+/** dx = dy ⊙ f'(·) through y = f(·), over [off, off+n); dx may alias dy. */
+export interface ActivateBackwardArgs {
+  f: Activation;
+  y: Float32Array;
+  dy: Float32Array;
+  dx: Float32Array;
+  off: number;
+  n: number;
+}
+
+/** Row-wise softmax of x [rows, n] into y (forward), or its backward from y and dy into dx. */
+export interface SoftmaxArgs {
+  x: Float32Array;
+  y: Float32Array;
+  rows: number;
+  n: number;
+}
+export interface SoftmaxBackwardArgs {
+  y: Float32Array;
+  dy: Float32Array;
+  dx: Float32Array;
+  rows: number;
+  n: number;
+}
+
+/** Mean loss over a batch; writes dL/dpred into grad when given. See kernels/losses.ts. */
+export interface LossArgs {
+  spec: LossSpec;
+  pred: Float32Array;
+  target: Float32Array;
+  classes: number;
+  grad: Float32Array | null;
+}
+
 export interface Backend {
   readonly name: BackendName;
   /** A zeroed buffer of n floats owned by this backend. */
@@ -174,4 +221,12 @@ export interface Backend {
   gruBackward(p: GruBackwardArgs): void;
   rnnForward(p: RnnForwardArgs): void;
   rnnBackward(p: RnnBackwardArgs): void;
+  activate(p: ActivateArgs): void;
+  activateBackward(p: ActivateBackwardArgs): void;
+  softmax(p: SoftmaxArgs): void;
+  softmaxBackward(p: SoftmaxBackwardArgs): void;
+  loss(p: LossArgs): number;
+  optimizerUpdate(p: OptimizerUpdateArgs): void;
+  /** Σ a² in float64 (the global gradient norm). */
+  sumSquares(a: Float32Array): number;
 }

@@ -6,9 +6,13 @@ import { gemm, fillRows, addColumnSums } from "../kernels/gemm.js";
 import { lstmForward, lstmBackward } from "../kernels/lstm.js";
 import { gruForward, gruBackward } from "../kernels/gru.js";
 import { rnnForward, rnnBackward } from "../kernels/simple_rnn.js";
+import { activate, activateBackward, softmaxRows, softmaxRowsBackward } from "../kernels/activations.js";
+import { lossForward } from "../kernels/losses.js";
+import { optimizerUpdate, sumSquares, type OptimizerUpdateArgs } from "../kernels/optimizers.js";
 import type {
   Backend, GemmArgs, FillRowsArgs, ColumnSumsArgs, LstmForwardArgs, LstmBackwardArgs,
   GruForwardArgs, GruBackwardArgs, RnnForwardArgs, RnnBackwardArgs,
+  ActivateArgs, ActivateBackwardArgs, SoftmaxArgs, SoftmaxBackwardArgs, LossArgs,
 } from "./backend.js";
 
 export class ReferenceBackend implements Backend {
@@ -64,6 +68,34 @@ export class ReferenceBackend implements Backend {
 
   rnnBackward(p: RnnBackwardArgs): void {
     rnnBackward(p.B, p.T, p.H, p.U, p.hs, p.act, p.recMask, p.dhs, p.dh, p.dZ);
+  }
+
+  activate(p: ActivateArgs): void {
+    activate(p.f, p.x, p.y, p.off, p.n);
+  }
+
+  activateBackward(p: ActivateBackwardArgs): void {
+    activateBackward(p.f, p.y, p.dy, p.dx, p.off, p.n);
+  }
+
+  softmax(p: SoftmaxArgs): void {
+    softmaxRows(p.x, p.y, p.rows, p.n);
+  }
+
+  softmaxBackward(p: SoftmaxBackwardArgs): void {
+    softmaxRowsBackward(p.y, p.dy, p.dx, p.rows, p.n);
+  }
+
+  loss(p: LossArgs): number {
+    return lossForward(p.spec, p.pred, p.target, p.classes, p.grad);
+  }
+
+  optimizerUpdate(p: OptimizerUpdateArgs): void {
+    optimizerUpdate(p);
+  }
+
+  sumSquares(a: Float32Array): number {
+    return sumSquares(a);
   }
 }
 

@@ -3,9 +3,7 @@
 import { Tensor, sizeOf } from "../tensor/tensor.js";
 import { ConfigError, ShapeError, fmtShape } from "../tensor/errors.js";
 import type { InitializerName } from "../tensor/initializers.js";
-import {
-  activate, activateBackward, ACTIVATIONS, softmaxRows, softmaxRowsBackward, type Activation,
-} from "../kernels/activations.js";
+import { ACTIVATIONS, type Activation } from "../kernels/activations.js";
 import { Layer, Param, type LayerArgs, type LayerConfig } from "./layer.js";
 
 export interface InputArgs extends LayerArgs {
@@ -91,8 +89,8 @@ export class Dense extends Layer {
     const be = this.backend;
     be.fillRows({ Y: y, yOff: 0, rows: N, N: O, bias: this.useBias ? this.params[1]!.value : null, biasOff: 0 });
     be.gemm({ transA: false, transB: false, M: N, N: O, K: I, A: x.data, lda: I, B: this.params[0]!.value, ldb: O, beta: 1, C: y, ldc: O });
-    if (this.activation === "softmax") softmaxRows(y, y, N, O);
-    else activate(this.activation, y, y, 0, N * O);
+    if (this.activation === "softmax") be.softmax({ x: y, y, rows: N, n: O });
+    else be.activate({ f: this.activation, x: y, y, off: 0, n: N * O });
     this.x = x;
     this.y = y;
     return new Tensor(y, [...x.shape.slice(0, -1), O]);
@@ -105,9 +103,9 @@ export class Dense extends Layer {
     const O = this.units;
     const N = x.size / I;
     const dz = this.buf("dz", N * O);
-    if (this.activation === "softmax") softmaxRowsBackward(y, dy.data, dz, N, O);
-    else activateBackward(this.activation, y, dy.data, dz, 0, N * O);
     const be = this.backend;
+    if (this.activation === "softmax") be.softmaxBackward({ y, dy: dy.data, dx: dz, rows: N, n: O });
+    else be.activateBackward({ f: this.activation, y, dy: dy.data, dx: dz, off: 0, n: N * O });
     be.gemm({ transA: true, transB: false, M: I, N: O, K: N, A: x.data, lda: I, B: dz, ldb: O, beta: 1, C: this.params[0]!.grad, ldc: O }); // dW += xᵀ·dz
     if (this.useBias) be.columnSums({ X: dz, rows: N, N: O, out: this.params[1]!.grad, outOff: 0 });
     const dx = this.out("dx", N * I);

@@ -6,7 +6,7 @@ import { Rng } from "../tensor/rng.js";
 import { ConfigError, NonFiniteError, ShapeError, fmtShape } from "../tensor/errors.js";
 import { Layer, Input, RecurrentLayer, LSTM, GRU, namePrefix, type LstmInternals, type GruInternals } from "../layers/index.js";
 import { Optimizer, type OptimizerConfig, type OptimizerName } from "../optim/optimizers.js";
-import { checkLoss, lossForward, type LossName, type LossSpec } from "../kernels/losses.js";
+import { checkLoss, type LossName, type LossSpec } from "../kernels/losses.js";
 import { MetricAccumulator, checkMetric, type MetricName } from "./metrics.js";
 import { type Callback, type Logs, TerminateOnNaN } from "./callbacks.js";
 import { ProgressLogger, defaultProgress, type ProgressRenderer } from "./progress.js";
@@ -311,7 +311,7 @@ export class Sequential {
     const out = this.forward(x, true);
     const grad = new Float32Array(out.size);
     const share = x.shape[0]! / globalBatch;
-    const l = lossForward(loss, out.data, y.data, this.classes(), grad) * share;
+    const l = this.backend.loss({ spec: loss, pred: out.data, target: y.data, classes: this.classes(), grad }) * share;
     if (!Number.isFinite(l)) return { loss: l, output: out };
     if (share !== 1) for (let i = 0; i < grad.length; i++) grad[i] *= share;
     this.backward(new Tensor(grad, out.shape));
@@ -478,7 +478,7 @@ export class Sequential {
           break;
         }
         lastGood.set(this.parameters);
-        optimizer.step(this.parameters, this.gradients);
+        optimizer.step(this.parameters, this.gradients, this.backend);
         lossSum += l * (hi - lo);
         seen += hi - lo;
         for (const a of accs) a.update(out.data, yb.data, classes);
@@ -548,7 +548,7 @@ export class Sequential {
       const hi = Math.min(n, lo + batchSize);
       const out = this.inferBatch(x.slice0(lo, hi), batchSize);
       const yb = y.slice0(lo, hi);
-      s += lossForward(loss, out.data, yb.data, classes, null) * (hi - lo);
+      s += this.backend.loss({ spec: loss, pred: out.data, target: yb.data, classes, grad: null }) * (hi - lo);
       for (const a of accs) a.update(out.data, yb.data, classes);
     }
     const res: Record<string, number> = { loss: s / n };

@@ -3,6 +3,8 @@
 // sqrt(v) + ε with the bias correction folded into the rate); clipping by global norm or by value comes first.
 
 import { ConfigError } from "../tensor/errors.js";
+import type { Backend } from "../backend/backend.js";
+import { referenceBackend } from "../backend/reference.js";
 
 export type OptimizerName = "sgd" | "rmsprop" | "adagrad" | "adam" | "adamw";
 
@@ -81,83 +83,26 @@ export class Optimizer {
     if (this.type === "adagrad") this.slots[0]!.fill(this.config.initialAccumulatorValue);
   }
 
-  /** One update of `w` from gradients `g` (same layout). Clips `g` in place first. */
-  step(w: Float32Array, g: Float32Array): void {
-    const n = w.length;
-    this.ensureSlots(n);
-    if (this.config.clipNorm !== undefined || this.config.clipValue !== undefined) clipGradients(g, this.config.clipNorm, this.config.clipValue);
+  /**
+   * One update of `w` from gradients `g` (same layout), run by `backend` (the model's: its slots
+   * are allocated there too). Clips `g` in place first.
+   */
+  step(w: Float32Array, g: Float32Array, backend: Backend = referenceBackend): void {
+    this.ensureSlots(w.length);
+    if (this.config.clipNorm !== undefined || this.config.clipValue !== undefined) clipGradients(g, this.config.clipNorm, this.config.clipValue, backend);
     this.iterations++;
-    const lr = this.learningRate;
     const c = this.config;
-    const eps = c.epsilon;
-    switch (this.type) {
-      case "sgd": {
-        if (c.momentum === 0) {
-          for (let i = 0; i < n; i++) w[i] -= lr * g[i]!;
-          return;
-        }
-        const v = this.slots[0]!;
-        const mu = c.momentum;
-        for (let i = 0; i < n; i++) {
-          const vi = mu * v[i]! - lr * g[i]!;
-          v[i] = vi;
-          w[i] += c.nesterov ? mu * vi - lr * g[i]! : vi;
-        }
-        return;
-      }
-      case "rmsprop": {
-        const a = this.slots[0]!;
-        const rho = c.rho;
-        if (c.momentum > 0) {
-          const m = this.slots[1]!;
-          for (let i = 0; i < n; i++) {
-            const gi = g[i]!;
-            a[i] = rho * a[i]! + (1 - rho) * gi * gi;
-            m[i] = c.momentum * m[i]! + (lr * gi) / Math.sqrt(a[i]! + eps);
-            w[i] -= m[i]!;
-          }
-          return;
-        }
-        for (let i = 0; i < n; i++) {
-          const gi = g[i]!;
-          a[i] = rho * a[i]! + (1 - rho) * gi * gi;
-          w[i] -= (lr * gi) / Math.sqrt(a[i]! + eps);
-        }
-        return;
-      }
-      case "adagrad": {
-        const a = this.slots[0]!;
-        for (let i = 0; i < n; i++) {
-          const gi = g[i]!;
-          a[i] += gi * gi;
-          w[i] -= (lr * gi) / Math.sqrt(a[i]! + eps);
-        }
-        return;
-      }
-      case "adam":
-      case "adamw": {
-        const m = this.slots[0]!, v = this.slots[1]!;
-        const b1 = c.beta1, b2 = c.beta2, t = this.iterations;
-        const alpha = (lr * Math.sqrt(1 - Math.pow(b2, t))) / (1 - Math.pow(b1, t));
-        const decay = this.type === "adamw" ? lr * c.weightDecay : 0;
-        for (let i = 0; i < n; i++) {
-          const gi = g[i]!;
-          if (decay) w[i] -= decay * w[i]!;
-          m[i] += (gi - m[i]!) * (1 - b1);
-          v[i] += (gi * gi - v[i]!) * (1 - b2);
-          w[i] -= (alpha * m[i]!) / (Math.sqrt(v[i]!) + eps);
-        }
-        return;
-      }
-    }
+    backend.optimizerUpdate({
+      rule: this.type, w, g, slots: this.slots, learningRate: this.learningRate,
+      momentum: c.momentum, nesterov: c.nesterov, rho: c.rho, beta1: c.beta1, beta2: c.beta2,
+      epsilon: c.epsilon, weightDecay: c.weightDecay, iteration: this.iterations,
+    });
   }
 }
 
 /** Global-norm clipping (all gradients scaled together), then element clipping. Returns the norm before clipping. */
-export function clipGradients(g: Float32Array, clipNorm?: number, clipValue?: number): number {
-  let ss = 0;
-  for (let i = 0; i < g.length; i++) ss += g[i]! * g[i]!;
-  const norm = Math.sqrt(ss);
+export function clipGradients(g: Float32Array, clipNorm?: number, clipValue?: number, backend: Backend = referenceBackend): number {
+  const norm = Math.sqrt(backend.sumSquares(g));
   if (clipNorm !== undefined && norm > clipNorm) {
     const s = clipNorm / norm;
     for (let i = 0; i < g.length; i++) g[i] *= s;
