@@ -1,11 +1,11 @@
 // Callbacks and history: earlyStopping, modelCheckpoint, reduceLrOnPlateau and csvLogger driven by a
 // crafted val_loss sequence; user-callback call counts and logs; history values checked against
-// evaluate(); verbose 2 output.
+// evaluate(); verbose 2 output and the progress renderers fit reports to.
 
 import { describe, it, expect, afterAll, vi } from "vitest";
 import { join } from "node:path";
 import { readFile, readdir } from "node:fs/promises";
-import { sequential, layers, callbacks, loadModel, Sequential, type Callback, type Logs } from "../../src/index.js";
+import { sequential, layers, callbacks, loadModel, Sequential, consoleProgress, type Callback, type Logs, type ProgressRenderer } from "../../src/index.js";
 import { sineWindows, tempDir, removeTempDirs, firstBitDifference } from "./fixtures.js";
 
 afterAll(removeTempDirs);
@@ -297,5 +297,48 @@ describe("verbose", () => {
 
   it("0 prints nothing", async () => {
     expect((await printed(0)).out).toBe("");
+  });
+});
+
+describe("progress renderers", () => {
+  function recorder(interactive: boolean): ProgressRenderer & { events: string[] } {
+    const events: string[] = [];
+    return {
+      interactive,
+      events,
+      epochBegin: (e) => void events.push(`begin ${e.epoch}/${e.epochs} v${e.verbose} steps ${e.steps}`),
+      batchEnd: (b) => void events.push(`batch ${b.epoch}:${b.batch} ${b.logs.loss!.toFixed(6)}`),
+      epochEnd: (e) => void events.push(`end ${e.epoch} ${e.logs.loss!.toFixed(6)} ${e.seconds >= 0}`),
+    };
+  }
+
+  it("fit reports every epoch and batch to the renderer it is given, with the history's values", async () => {
+    const r = recorder(false);
+    const h = await model().fit(x, y, { batchSize: 16, epochs: 2, verbose: 1, progress: r });
+    const loss = (e: number): string => h.history.loss![e]!.toFixed(6);
+    expect(r.events).toEqual([
+      "begin 0/2 v1 steps 2", expect.stringMatching(/^batch 0:0 /), `batch 0:1 ${loss(0)}`, `end 0 ${loss(0)} true`,
+      "begin 1/2 v1 steps 2", expect.stringMatching(/^batch 1:0 /), `batch 1:1 ${loss(1)}`, `end 1 ${loss(1)} true`,
+    ]);
+  });
+
+  it('verbose "auto" is a bar (1) for an interactive renderer and lines (2) otherwise', async () => {
+    for (const interactive of [true, false]) {
+      const r = recorder(interactive);
+      await model().fit(x, y, { batchSize: 16, epochs: 1, progress: r });
+      expect(r.events[0]).toBe(`begin 0/1 v${interactive ? 1 : 2} steps 2`);
+    }
+  });
+
+  it("consoleProgress prints the verbose-2 line once per epoch", async () => {
+    const spy = vi.spyOn(console, "log").mockImplementation(() => undefined);
+    try {
+      const h = await model().fit(x, y, { batchSize: 8, epochs: 2, verbose: 1, progress: consoleProgress });
+      expect(spy.mock.calls.map((c) => String(c[0]).replace(/ - \d+\.\ds - /, " - "))).toEqual(
+        h.history.loss!.map((l, e) => `Epoch ${e + 1}/2 - loss: ${l.toFixed(4)} - mae: ${h.history.mae![e]!.toFixed(4)}`),
+      );
+    } finally {
+      spy.mockRestore();
+    }
   });
 });
