@@ -8,8 +8,6 @@ export interface FileSystem {
   readText(path: string): string;
   readBytes(path: string): Uint8Array;
   exists(path: string): boolean;
-  /** Names of the entries of a directory. */
-  list(dir: string): string[];
   /** Create a directory and its parents; no error when it exists. */
   mkdirp(dir: string): void;
   /**
@@ -24,7 +22,6 @@ export interface FileSystem {
   basename(path: string): string;
   /** An absolute path: `path` resolved against `base` (the working directory when omitted). */
   resolve(path: string, base?: string): string;
-  isAbsolute(path: string): boolean;
   /** Root directory of an installed package (the report inlines vega; the CLI reads vega-datasets). */
   packageDir(name: string): string;
 }

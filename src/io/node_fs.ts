@@ -1,9 +1,9 @@
 // Node's file system behind the FileSystem port: the one module of the library that touches
 // node:fs, and the one atomic-write routine every file the library writes goes through.
 
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { basename, dirname, isAbsolute, join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import type { FileSystem } from "./fs.js";
 
 let tempCounter = 0;
@@ -69,7 +69,6 @@ export const nodeFileSystem: FileSystem = {
   readText: (path) => readFileSync(path, "utf8"),
   readBytes: (path) => new Uint8Array(readFileSync(path)),
   exists: (path) => existsSync(path),
-  list: (dir) => readdirSync(dir),
   mkdirp: (dir) => void mkdirSync(dir, { recursive: true }),
   writeAtomic: writeFileAtomic,
   remove: (path) => rmSync(path, { force: true }),
@@ -77,6 +76,5 @@ export const nodeFileSystem: FileSystem = {
   dirname: (path) => dirname(path),
   basename: (path) => basename(path),
   resolve: (path, base) => (base === undefined ? resolve(path) : resolve(base, path)),
-  isAbsolute: (path) => isAbsolute(path),
   packageDir,
 };
