@@ -7,6 +7,7 @@ import { mkdtempSync, writeFileSync, readFileSync, existsSync, mkdirSync, rmSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { main } from "../../src/cli/main.js";
+import { loadSeries, rollingOrigin, scoreBacktest } from "../../src/forecast/index.js";
 
 interface Run { code: number; out: string; err: string }
 
@@ -190,6 +191,10 @@ describe("train, evaluate, predict, summary from a config file", () => {
     expect(e.code).toBe(0);
     const m = JSON.parse(e.out) as Record<string, { mae: number }>;
     expect(Object.keys(m).sort()).toEqual(["drift", "model", "naive", "seasonalNaive"]);
+    // The run is scored by the forecaster's rolling-origin backtest: same origins, same baselines.
+    const values = loadSeries(join(dir, "m.csv"), { target: "sales" }).values;
+    const shared = scoreBacktest(values, rollingOrigin(values, () => [0, 0, 0], { horizon: 3, testSize: 15 }), 3, 12).metrics;
+    for (const k of ["naive", "seasonalNaive", "drift"] as const) expect(m[k]).toEqual(shared[k]);
 
     const p = await cli("predict", out, "--json");
     expect(p.code).toBe(0);
