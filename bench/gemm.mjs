@@ -12,7 +12,13 @@ const SHAPES = [
   ["h·U step   [32,64]x[64,256]", false, false, 32, 256, 64],
   ["h·U step   [32,128]x[128,512]", false, false, 32, 512, 128],
   ["h·U step   [32,256]x[256,1024]", false, false, 32, 1024, 256],
+  ["h·U step   [1,64]x[64,256]", false, false, 1, 256, 64],
   ["h·U step   [1,128]x[128,512]", false, false, 1, 512, 128],
+  ["h·U step   [1,256]x[256,1024]", false, false, 1, 1024, 256],
+  ["h·U step   [2,128]x[128,512]", false, false, 2, 512, 128],
+  ["h·U step   [3,128]x[128,512]", false, false, 3, 512, 128],
+  ["h·U step   [4,128]x[128,512]", false, false, 4, 512, 128],
+  ["h·U step   [4,256]x[256,1024]", false, false, 4, 1024, 256],
   ["dU = hᵀ·dZ [1600,128]ᵀx[1600,512]", true, false, 128, 512, 1600],
   ["dU = hᵀ·dZ [3200,128]ᵀx[3200,512]", true, false, 128, 512, 3200],
   ["dW = xᵀ·dZ [3200,65]ᵀx[3200,1024]", true, false, 65, 1024, 3200],
@@ -68,23 +74,27 @@ for (const [name, transA, transB, M, N, K] of SHAPES) {
   for (const a of [w.A, w.B, w.C]) wasm.free(a);
 }
 
-// The fused recurrences: whole-sequence LSTM forward + backward (U packed once per call).
-const B = 32, T = 50, H = 128, G = 4 * H;
-console.log(`\nLSTM B=${B} T=${T} H=${H}, forward + backward over the sequence`);
-for (const backend of [wasm, referenceBackend]) {
-  const U = fill(backend.alloc(H * G)).map((v) => v * 0.1);
-  const gates = backend.alloc(T * B * G), gates0 = fill(new Float32Array(T * B * G));
-  const hs = backend.alloc((T + 1) * B * H), cs = backend.alloc((T + 1) * B * H), tc = backend.alloc((T + 1) * B * H);
-  const dh = backend.alloc(B * H), dc = backend.alloc(B * H), dZ = backend.alloc(T * B * G), dhs = fill(backend.alloc(T * B * H));
-  const fwd = { B, T, H, U, recMask: null, gates, hs, cs, tc, act: "tanh", recAct: "sigmoid", hm: null };
-  const bwd = { B, T, H, U, recMask: null, gates, cs, tc, act: "tanh", recAct: "sigmoid", dhs, dh, dc, dZ };
-  const flops = 2 * 2 * T * B * H * G; // the two recurrent products per step
-  const g = measure(flops, () => {
-    gates.set(gates0);
-    backend.lstmForward(fwd);
-    dh.fill(0);
-    dc.fill(0);
-    backend.lstmBackward(bwd);
-  });
-  console.log(`  ${backend.name.padEnd(5)} ${(flops / g / 1e6).toFixed(2)} ms per sequence (${g.toFixed(1)} GFLOP/s in the recurrent products)`);
+// The fused recurrences: whole-sequence LSTM forward + backward, at batch 32 (U packed once per
+// call) and at the GEMV batches (U read in place forward, Uᵀ copied once per call backward).
+const T = 50, H = 128, G = 4 * H;
+for (const B of [32, 4, 1]) {
+  console.log(`\nLSTM B=${B} T=${T} H=${H}, forward + backward over the sequence`);
+  for (const backend of [wasm, referenceBackend]) {
+    const U = fill(backend.alloc(H * G));
+    for (let i = 0; i < U.length; i++) U[i] *= 0.1; // in place: a mapped copy would not be the backend's
+    const gates = backend.alloc(T * B * G), gates0 = fill(new Float32Array(T * B * G));
+    const hs = backend.alloc((T + 1) * B * H), cs = backend.alloc((T + 1) * B * H), tc = backend.alloc((T + 1) * B * H);
+    const dh = backend.alloc(B * H), dc = backend.alloc(B * H), dZ = backend.alloc(T * B * G), dhs = fill(backend.alloc(T * B * H));
+    const fwd = { B, T, H, U, recMask: null, gates, hs, cs, tc, act: "tanh", recAct: "sigmoid", hm: null };
+    const bwd = { B, T, H, U, recMask: null, gates, cs, tc, act: "tanh", recAct: "sigmoid", dhs, dh, dc, dZ };
+    const flops = 2 * 2 * T * B * H * G; // the two recurrent products per step
+    const g = measure(flops, () => {
+      gates.set(gates0);
+      backend.lstmForward(fwd);
+      dh.fill(0);
+      dc.fill(0);
+      backend.lstmBackward(bwd);
+    });
+    console.log(`  ${backend.name.padEnd(5)} ${(flops / g / 1e6).toFixed(2)} ms per sequence (${g.toFixed(1)} GFLOP/s in the recurrent products)`);
+  }
 }

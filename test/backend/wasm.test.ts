@@ -149,6 +149,24 @@ describe("wasm backend: gemm", () => {
     }
   });
 
+  it("matches the reference on 1 to 4 rows across the GEMV column blocks and their ragged ends", () => {
+    // 24-, 16- and 8-column blocks by row count, 8-column strips and a 1..3-column tail after them
+    const rng = new Rng(15);
+    const NS = [1, 3, 4, 7, 8, 9, 15, 16, 17, 23, 24, 25, 31, 33, 41, 47, 48, 49, 57, 100, 203];
+    const KS = [1, 2, 3, 5, 16, 33, 130];
+    for (let M = 1; M <= 4; M++) {
+      for (const N of NS) {
+        for (const K of KS) {
+          const transA = rng.next() < 0.3;
+          const alpha = rng.next() < 0.3 ? 0.5 : 1, beta = [0, 1, 0.5][rng.int(3)]!;
+          const own: [boolean, boolean, boolean] = [rng.next() < 0.5, rng.next() < 0.5, rng.next() < 0.5];
+          const errs = gemmCase(rng, M, N, K, transA, false, alpha, beta, rng.next() < 0.7, own);
+          expectClose(errs, `M=${M} N=${N} K=${K} tA=${transA} alpha=${alpha} beta=${beta} own=${own}`);
+        }
+      }
+    }
+  });
+
   it("stages a user array passed as two operands once", () => {
     const rng = new Rng(14);
     const X = random(64, rng);
@@ -300,6 +318,87 @@ describe("wasm backend: SimpleRNN", () => {
   }
 });
 
+describe("wasm backend: recurrences at batch 1 to 4 (GEMV steps)", () => {
+  // H past one 24/16/8-column block of U (and of Uᵀ for the backward products), with ragged ends
+  const SMALL_HS = [5, 13, 24, 37];
+  const cases: Dims[] = [];
+  for (let B = 1; B <= 4; B++) {
+    for (const H of SMALL_HS) {
+      for (const mask of [false, true]) cases.push({ B, T: 3, H, mask, dhs: mask, owned: (B + H) % 2 === 0 });
+    }
+  }
+
+  it("LSTM forward and backward match the reference", () => {
+    for (const d of cases) {
+      const rng = new Rng(d.B * 1000 + d.H * 10 + (d.mask ? 1 : 0));
+      const { B, T, H } = d;
+      const BH = B * H, G = 4 * H;
+      const recMask = d.mask ? dropMask(BH, rng) : null;
+      const hs = new Float32Array((T + 1) * BH), cs = new Float32Array((T + 1) * BH);
+      hs.set(random(BH, rng));
+      cs.set(random(BH, rng, 2));
+      const fwd = {
+        B, T, H, U: random(H * G, rng, 0.6), recMask, gates: random(T * B * G, rng, 3), hs, cs,
+        tc: new Float32Array((T + 1) * BH), act: "tanh" as const, recAct: "sigmoid" as const, hm: d.mask ? new Float32Array(T * BH) : null,
+      };
+      expectClose(compare("lstmForward", fwd, d.owned, "lstm forward"), `lstmForward ${describeDims(d)}`);
+      referenceBackend.lstmForward(fwd);
+      const bwd = {
+        B, T, H, U: fwd.U, recMask, gates: fwd.gates, cs: fwd.cs, tc: fwd.tc, act: fwd.act, recAct: fwd.recAct,
+        dhs: d.dhs ? random(T * BH, rng) : null, dh: random(BH, rng), dc: random(BH, rng), dZ: new Float32Array(T * B * G),
+      };
+      expectClose(compare("lstmBackward", bwd, d.owned, "lstm backward"), `lstmBackward ${describeDims(d)}`);
+    }
+  });
+
+  for (const resetAfter of [true, false]) {
+    it(`GRU forward and backward match the reference (resetAfter=${resetAfter})`, () => {
+      for (const d of cases) {
+        const rng = new Rng(d.B * 1000 + d.H * 10 + (d.mask ? 1 : 0) + (resetAfter ? 5 : 0));
+        const { B, T, H } = d;
+        const BH = B * H, G = 3 * H;
+        const recMask = d.mask ? dropMask(BH, rng) : null;
+        const hs = new Float32Array((T + 1) * BH);
+        hs.set(random(BH, rng));
+        const fwd = {
+          B, T, H, resetAfter, U: random(H * G, rng, 0.6), recMask,
+          recBias: resetAfter ? random(G + 1, rng) : null, recBiasOff: resetAfter ? 1 : 0,
+          gates: random(T * B * G, rng, 3), rec: new Float32Array(resetAfter ? T * B * G : T * BH), hs,
+          act: "tanh" as const, recAct: "sigmoid" as const, hm: d.mask ? new Float32Array(T * BH) : null,
+        };
+        const tag = `gru${resetAfter ? "" : " classic"}`;
+        expectClose(compare("gruForward", fwd, d.owned, `${tag} forward`), `gruForward ${describeDims(d)}`);
+        referenceBackend.gruForward(fwd);
+        const bwd = {
+          B, T, H, resetAfter, U: fwd.U, gates: fwd.gates, rec: fwd.rec, hs: fwd.hs, act: fwd.act, recAct: fwd.recAct,
+          recMask, hm: fwd.hm, dhs: d.dhs ? random(T * BH, rng) : null, dh: random(BH, rng),
+          tmp: new Float32Array(BH), dZx: new Float32Array(T * B * G), dZh: resetAfter ? new Float32Array(T * B * G) : null,
+        };
+        expectClose(compare("gruBackward", bwd, d.owned, `${tag} backward`), `gruBackward ${describeDims(d)}`);
+      }
+    });
+  }
+
+  it("SimpleRNN forward and backward match the reference", () => {
+    for (const d of cases) {
+      const rng = new Rng(d.B * 1000 + d.H * 10 + (d.mask ? 1 : 0) + 9);
+      const { B, T, H } = d;
+      const BH = B * H;
+      const recMask = d.mask ? dropMask(BH, rng) : null;
+      const hs = new Float32Array((T + 1) * BH);
+      hs.set(random(BH, rng));
+      const fwd = { B, T, H, U: random(H * H, rng, 0.6), pre: random(T * BH, rng, 2), hs, act: "tanh" as const, recMask, hm: d.mask ? new Float32Array(T * BH) : null };
+      expectClose(compare("rnnForward", fwd, d.owned, "rnn forward"), `rnnForward ${describeDims(d)}`);
+      referenceBackend.rnnForward(fwd);
+      const bwd = {
+        B, T, H, U: fwd.U, hs: fwd.hs, act: fwd.act, recMask, dhs: d.dhs ? random(T * BH, rng) : null,
+        dh: random(BH, rng), dZ: new Float32Array(T * BH),
+      };
+      expectClose(compare("rnnBackward", bwd, d.owned, "rnn backward"), `rnnBackward ${describeDims(d)}`);
+    }
+  });
+});
+
 describe("wasm backend: allocator", () => {
   // a fresh backend per test: the kernel tests above leave the shared one's free list fragmented
   it("hands out zeroed, 64-byte-aligned buffers", () => {
@@ -345,6 +444,32 @@ describe("wasm backend: allocator", () => {
     expect(x.byteOffset).not.toBe(y.byteOffset);
     wasm.free(x);
     wasm.free(y);
+  });
+
+  it("keeps one staging area across calls, grown only when a call needs more", () => {
+    const wasm = createWasmBackend()!;
+    const rng = new Rng(61);
+    const run = (M: number, N: number, K: number): Float32Array => {
+      const A = random(M * K, rng), Bm = random(K * N, rng), C = new Float32Array(M * N), Cref = new Float32Array(M * N);
+      const args = { transA: false, transB: false, M, N, K, lda: K, ldb: N, ldc: N };
+      referenceBackend.gemm({ ...args, A, B: Bm, C: Cref });
+      wasm.gemm({ ...args, A, B: Bm, C });
+      expect(relErr(C, Cref)).toBeLessThan(TOL);
+      return C;
+    };
+    const fresh = wasm.bytesInUse();
+    run(3, 40, 50);
+    const inUse = wasm.bytesInUse();
+    expect(inUse).toBeGreaterThan(fresh); // kept for the next call
+    for (let i = 0; i < 5; i++) run(3, 40, 50);
+    run(2, 8, 9); // smaller: fits in what is there
+    expect(wasm.bytesInUse()).toBe(inUse);
+    run(4, 400, 300); // bigger: the area grows once, replacing the old one
+    const grown = wasm.bytesInUse();
+    expect(grown).toBeGreaterThan(inUse);
+    run(4, 400, 300);
+    run(3, 40, 50);
+    expect(wasm.bytesInUse()).toBe(grown);
   });
 
   it("says how much was asked and how much is in use when memory runs out", () => {

@@ -4,6 +4,7 @@
 import { WASM_BASE64 } from "./module.generated.js";
 import { referenceBackend } from "../reference.js";
 import type {
+  ActivateArgs, ActivateBackwardArgs, SoftmaxArgs, SoftmaxBackwardArgs, LossArgs, OptimizerUpdateArgs,
   Backend, GemmArgs, FillRowsArgs, ColumnSumsArgs, LstmForwardArgs, LstmBackwardArgs,
   GruForwardArgs, GruBackwardArgs, RnnForwardArgs, RnnBackwardArgs,
 } from "../backend.js";
@@ -48,20 +49,10 @@ interface Kernels {
   columnSums(pX: number, rows: number, N: number, pOut: number): void;
 }
 
-/**
- * A buffer a kernel touches: elements [lo, hi) of `a`, and whether the kernel writes them.
- * A null buffer resolves to address 0.
- */
-type Use = readonly [a: Float32Array | null, lo: number, hi: number, out: boolean];
-
-/** A user's array copied into wasm memory for one kernel call. */
-interface Staged {
-  a: Float32Array;
-  lo: number;
-  hi: number;
-  out: boolean;
-  start: number;
-}
+/** Most buffers one kernel call names (gruBackward's 11), so the per-call tables never grow. */
+const MAX_USES = 12;
+/** Staged copies start on a v128 boundary, so the kernels' vector loads of them stay aligned. */
+const STAGE_ALIGN = 16;
 
 /** First-fit free list over [lo, hi) with coalescing; blocks are ALIGN-aligned. */
 class Arena {
@@ -151,10 +142,31 @@ export class WasmBackend implements Backend {
   private readonly memory: WebAssembly.Memory;
   private readonly k: Kernels;
   private readonly arena: Arena;
-  /** Kernel scratch (packed operands), grown on demand and kept. */
-  private work = 0;
-  private workBytes = 0;
-  private readonly staged: Staged[] = [];
+  /** All of linear memory as floats: the memory never grows, so this view never detaches. */
+  private readonly f32: Float32Array;
+  /**
+   * Per-call scratch, grown on demand and kept: the kernel's work area (packed operands), then
+   * the staged copies of arrays that live outside this memory. Taking and freeing it per call
+   * would cost more than a small kernel.
+   */
+  private scratch = 0;
+  private scratchBytes = 0;
+  // The buffers of the current call, in parallel fixed-size tables so a call allocates nothing:
+  // use() records them, resolve() turns them into addresses, unstage() copies outputs back.
+  private uses = 0;
+  private readonly useA: (Float32Array | null)[] = new Array<Float32Array | null>(MAX_USES).fill(null);
+  private readonly useLo = new Int32Array(MAX_USES);
+  private readonly useHi = new Int32Array(MAX_USES);
+  private readonly useOut = new Uint8Array(MAX_USES);
+  /** For each use: the staged copy holding it (index into st*), or -1 when it needs none. */
+  private readonly useStage = new Int32Array(MAX_USES);
+  private readonly addr: number[] = new Array<number>(MAX_USES).fill(0);
+  private staged = 0;
+  private readonly stA: (Float32Array | null)[] = new Array<Float32Array | null>(MAX_USES).fill(null);
+  private readonly stLo = new Int32Array(MAX_USES);
+  private readonly stHi = new Int32Array(MAX_USES);
+  private readonly stOut = new Uint8Array(MAX_USES);
+  private readonly stStart = new Int32Array(MAX_USES);
 
   /** Instantiates a compiled kernels module (see createWasmBackend) with its own 1 GiB memory. */
   constructor(module: WebAssembly.Module) {
@@ -162,6 +174,7 @@ export class WasmBackend implements Backend {
     const instance = new WebAssembly.Instance(module, { env: { memory: this.memory } });
     this.k = instance.exports as unknown as Kernels;
     this.arena = new Arena(this.k.heapBase(), CAPACITY);
+    this.f32 = new Float32Array(this.memory.buffer);
   }
 
   alloc(n: number): Float32Array {
@@ -177,6 +190,16 @@ export class WasmBackend implements Backend {
     return a.buffer === this.memory.buffer;
   }
 
+  // Elementwise kernels, losses and optimizer updates are a small share of the time (see
+  // docs/performance.md): they run through the reference kernels, in place on this memory.
+  activate(p: ActivateArgs): void { referenceBackend.activate(p); }
+  activateBackward(p: ActivateBackwardArgs): void { referenceBackend.activateBackward(p); }
+  softmax(p: SoftmaxArgs): void { referenceBackend.softmax(p); }
+  softmaxBackward(p: SoftmaxBackwardArgs): void { referenceBackend.softmaxBackward(p); }
+  loss(p: LossArgs): number { return referenceBackend.loss(p); }
+  optimizerUpdate(p: OptimizerUpdateArgs): void { referenceBackend.optimizerUpdate(p); }
+  sumSquares(a: Float32Array): number { return referenceBackend.sumSquares(a); }
+
   /** Bytes currently allocated (buffers, scratch and staging). */
   bytesInUse(): number {
     return this.arena.inUse;
@@ -188,16 +211,12 @@ export class WasmBackend implements Backend {
     const alpha = p.alpha ?? 1, beta = p.beta ?? 0;
     const aOff = p.aOff ?? 0, bOff = p.bOff ?? 0, cOff = p.cOff ?? 0;
     const product = K > 0 && alpha !== 0;
-    const aEnd = aOff + (transA ? (K - 1) * lda + M : (M - 1) * lda + K);
-    const bEnd = bOff + (transB ? (N - 1) * ldb + K : (K - 1) * ldb + N);
-    const [pA, pB, pC] = this.resolve([
-      [product ? p.A : null, aOff, aEnd, false],
-      [product ? p.B : null, bOff, bEnd, false],
-      [p.C, cOff, cOff + (M - 1) * ldc + N, true],
-    ]);
+    this.use(product ? p.A : null, aOff, aOff + (transA ? (K - 1) * lda + M : (M - 1) * lda + K), false);
+    this.use(product ? p.B : null, bOff, bOff + (transB ? (N - 1) * ldb + K : (K - 1) * ldb + N), false);
+    this.use(p.C, cOff, cOff + (M - 1) * ldc + N, true);
+    const r = this.resolve(this.k.sgemmWorkBytes());
     try {
-      const work = this.ensureWork(this.k.sgemmWorkBytes());
-      this.k.sgemm(transA, transB, M, N, K, alpha, pA! + 4 * aOff, lda, pB! + 4 * bOff, ldb, beta, pC! + 4 * cOff, ldc, work);
+      this.k.sgemm(transA, transB, M, N, K, alpha, r[0]! + 4 * aOff, lda, r[1]! + 4 * bOff, ldb, beta, r[2]! + 4 * cOff, ldc, this.scratch);
     } finally {
       this.unstage();
     }
@@ -206,12 +225,11 @@ export class WasmBackend implements Backend {
   fillRows(p: FillRowsArgs): void {
     const n = p.rows * p.N;
     if (n <= 0) return;
-    const [pY, pBias] = this.resolve([
-      [p.Y, p.yOff, p.yOff + n, true],
-      [p.bias, p.biasOff, p.biasOff + p.N, false],
-    ]);
+    this.use(p.Y, p.yOff, p.yOff + n, true);
+    this.use(p.bias, p.biasOff, p.biasOff + p.N, false);
+    const r = this.resolve(0);
     try {
-      this.k.fillRows(pY! + 4 * p.yOff, p.rows, p.N, p.bias ? pBias! + 4 * p.biasOff : 0);
+      this.k.fillRows(r[0]! + 4 * p.yOff, p.rows, p.N, p.bias ? r[1]! + 4 * p.biasOff : 0);
     } finally {
       this.unstage();
     }
@@ -220,12 +238,11 @@ export class WasmBackend implements Backend {
   columnSums(p: ColumnSumsArgs): void {
     const xOff = p.xOff ?? 0;
     if (p.rows <= 0 || p.N <= 0) return;
-    const [pX, pOut] = this.resolve([
-      [p.X, xOff, xOff + p.rows * p.N, false],
-      [p.out, p.outOff, p.outOff + p.N, true],
-    ]);
+    this.use(p.X, xOff, xOff + p.rows * p.N, false);
+    this.use(p.out, p.outOff, p.outOff + p.N, true);
+    const r = this.resolve(0);
     try {
-      this.k.columnSums(pX! + 4 * xOff, p.rows, p.N, pOut! + 4 * p.outOff);
+      this.k.columnSums(r[0]! + 4 * xOff, p.rows, p.N, r[1]! + 4 * p.outOff);
     } finally {
       this.unstage();
     }
@@ -235,18 +252,16 @@ export class WasmBackend implements Backend {
     if (!isDefault(p.act, p.recAct)) return referenceBackend.lstmForward(p);
     const { B, T, H } = p;
     const BH = B * H, G = 4 * H;
-    const [pU, pMask, pGates, pHs, pCs, pTc, pHm] = this.resolve([
-      [p.U, 0, H * G, false],
-      [p.recMask, 0, BH, false],
-      [p.gates, 0, T * B * G, true],
-      [p.hs, 0, (T + 1) * BH, true],
-      [p.cs, 0, (T + 1) * BH, true],
-      [p.tc, 0, (T + 1) * BH, true],
-      [p.hm, 0, T * BH, true],
-    ]);
+    this.use(p.U, 0, H * G, false);
+    this.use(p.recMask, 0, BH, false);
+    this.use(p.gates, 0, T * B * G, true);
+    this.use(p.hs, 0, (T + 1) * BH, true);
+    this.use(p.cs, 0, (T + 1) * BH, true);
+    this.use(p.tc, 0, (T + 1) * BH, true);
+    this.use(p.hm, 0, T * BH, true);
+    const r = this.resolve(this.k.lstmWorkBytes(H));
     try {
-      const work = this.ensureWork(this.k.lstmWorkBytes(H));
-      this.k.lstmForward(B, T, H, pU!, pMask!, pGates!, pHs!, pCs!, pTc!, pHm!, work);
+      this.k.lstmForward(B, T, H, r[0]!, r[1]!, r[2]!, r[3]!, r[4]!, r[5]!, r[6]!, this.scratch);
     } finally {
       this.unstage();
     }
@@ -256,20 +271,18 @@ export class WasmBackend implements Backend {
     if (!isDefault(p.act, p.recAct)) return referenceBackend.lstmBackward(p);
     const { B, T, H } = p;
     const BH = B * H, G = 4 * H;
-    const [pU, pMask, pGates, pCs, pTc, pDhs, pDh, pDc, pDZ] = this.resolve([
-      [p.U, 0, H * G, false],
-      [p.recMask, 0, BH, false],
-      [p.gates, 0, T * B * G, false],
-      [p.cs, 0, (T + 1) * BH, false],
-      [p.tc, 0, (T + 1) * BH, false],
-      [p.dhs, 0, T * BH, false],
-      [p.dh, 0, BH, true],
-      [p.dc, 0, BH, true],
-      [p.dZ, 0, T * B * G, true],
-    ]);
+    this.use(p.U, 0, H * G, false);
+    this.use(p.recMask, 0, BH, false);
+    this.use(p.gates, 0, T * B * G, false);
+    this.use(p.cs, 0, (T + 1) * BH, false);
+    this.use(p.tc, 0, (T + 1) * BH, false);
+    this.use(p.dhs, 0, T * BH, false);
+    this.use(p.dh, 0, BH, true);
+    this.use(p.dc, 0, BH, true);
+    this.use(p.dZ, 0, T * B * G, true);
+    const r = this.resolve(this.k.lstmWorkBytes(H));
     try {
-      const work = this.ensureWork(this.k.lstmWorkBytes(H));
-      this.k.lstmBackward(B, T, H, pU!, pMask!, pGates!, pCs!, pTc!, pDhs!, pDh!, pDc!, pDZ!, work);
+      this.k.lstmBackward(B, T, H, r[0]!, r[1]!, r[2]!, r[3]!, r[4]!, r[5]!, r[6]!, r[7]!, r[8]!, this.scratch);
     } finally {
       this.unstage();
     }
@@ -280,19 +293,17 @@ export class WasmBackend implements Backend {
     const { B, T, H, resetAfter } = p;
     const BH = B * H, G = 3 * H;
     const recBias = resetAfter ? p.recBias : null; // the classic form has no recurrent bias
-    const [pU, pBias, pGates, pRec, pHs, pMask, pHm] = this.resolve([
-      [p.U, 0, H * G, false],
-      [recBias, p.recBiasOff, p.recBiasOff + G, false],
-      [p.gates, 0, T * B * G, true],
-      [p.rec, 0, resetAfter ? T * B * G : T * BH, true],
-      [p.hs, 0, (T + 1) * BH, true],
-      [p.recMask, 0, BH, false],
-      [p.hm, 0, T * BH, true],
-    ]);
+    this.use(p.U, 0, H * G, false);
+    this.use(recBias, p.recBiasOff, p.recBiasOff + G, false);
+    this.use(p.gates, 0, T * B * G, true);
+    this.use(p.rec, 0, resetAfter ? T * B * G : T * BH, true);
+    this.use(p.hs, 0, (T + 1) * BH, true);
+    this.use(p.recMask, 0, BH, false);
+    this.use(p.hm, 0, T * BH, true);
+    const r = this.resolve(this.k.gruWorkBytes(H));
     try {
-      const work = this.ensureWork(this.k.gruWorkBytes(H));
-      this.k.gruForward(B, T, H, resetAfter, pU!, recBias ? pBias! + 4 * p.recBiasOff : 0,
-        pGates!, pRec!, pHs!, pMask!, pHm!, work);
+      this.k.gruForward(B, T, H, resetAfter, r[0]!, recBias ? r[1]! + 4 * p.recBiasOff : 0,
+        r[2]!, r[3]!, r[4]!, r[5]!, r[6]!, this.scratch);
     } finally {
       this.unstage();
     }
@@ -302,23 +313,21 @@ export class WasmBackend implements Backend {
     if (!isDefault(p.act, p.recAct)) return referenceBackend.gruBackward(p);
     const { B, T, H, resetAfter } = p;
     const BH = B * H, G = 3 * H;
-    const [pU, pGates, pRec, pHs, pMask, pHm, pDhs, pDh, pTmp, pDZx, pDZh] = this.resolve([
-      [p.U, 0, H * G, false],
-      [p.gates, 0, T * B * G, false],
-      [p.rec, 0, resetAfter ? T * B * G : T * BH, false],
-      [p.hs, 0, (T + 1) * BH, false],
-      [p.recMask, 0, BH, false],
-      [p.hm, 0, T * BH, false],
-      [p.dhs, 0, T * BH, false],
-      [p.dh, 0, BH, true],
-      [p.tmp, 0, BH, true],
-      [p.dZx, 0, T * B * G, true],
-      [resetAfter ? p.dZh : null, 0, T * B * G, true],
-    ]);
+    this.use(p.U, 0, H * G, false);
+    this.use(p.gates, 0, T * B * G, false);
+    this.use(p.rec, 0, resetAfter ? T * B * G : T * BH, false);
+    this.use(p.hs, 0, (T + 1) * BH, false);
+    this.use(p.recMask, 0, BH, false);
+    this.use(p.hm, 0, T * BH, false);
+    this.use(p.dhs, 0, T * BH, false);
+    this.use(p.dh, 0, BH, true);
+    this.use(p.tmp, 0, BH, true);
+    this.use(p.dZx, 0, T * B * G, true);
+    this.use(resetAfter ? p.dZh : null, 0, T * B * G, true);
+    const r = this.resolve(this.k.gruWorkBytes(H));
     try {
-      const work = this.ensureWork(this.k.gruWorkBytes(H));
-      this.k.gruBackward(B, T, H, resetAfter, pU!, pGates!, pRec!, pHs!, pMask!, pHm!,
-        pDhs!, pDh!, pTmp!, pDZx!, pDZh!, work);
+      this.k.gruBackward(B, T, H, resetAfter, r[0]!, r[1]!, r[2]!, r[3]!, r[4]!, r[5]!,
+        r[6]!, r[7]!, r[8]!, r[9]!, r[10]!, this.scratch);
     } finally {
       this.unstage();
     }
@@ -328,16 +337,14 @@ export class WasmBackend implements Backend {
     if (p.act !== "tanh") return referenceBackend.rnnForward(p);
     const { B, T, H } = p;
     const BH = B * H;
-    const [pU, pPre, pHs, pMask, pHm] = this.resolve([
-      [p.U, 0, H * H, false],
-      [p.pre, 0, T * BH, true],
-      [p.hs, 0, (T + 1) * BH, true],
-      [p.recMask, 0, BH, false],
-      [p.hm, 0, T * BH, true],
-    ]);
+    this.use(p.U, 0, H * H, false);
+    this.use(p.pre, 0, T * BH, true);
+    this.use(p.hs, 0, (T + 1) * BH, true);
+    this.use(p.recMask, 0, BH, false);
+    this.use(p.hm, 0, T * BH, true);
+    const r = this.resolve(this.k.rnnWorkBytes(H));
     try {
-      const work = this.ensureWork(this.k.rnnWorkBytes(H));
-      this.k.rnnForward(B, T, H, pU!, pPre!, pHs!, pMask!, pHm!, work);
+      this.k.rnnForward(B, T, H, r[0]!, r[1]!, r[2]!, r[3]!, r[4]!, this.scratch);
     } finally {
       this.unstage();
     }
@@ -347,17 +354,15 @@ export class WasmBackend implements Backend {
     if (p.act !== "tanh") return referenceBackend.rnnBackward(p);
     const { B, T, H } = p;
     const BH = B * H;
-    const [pU, pHs, pMask, pDhs, pDh, pDZ] = this.resolve([
-      [p.U, 0, H * H, false],
-      [p.hs, 0, (T + 1) * BH, false],
-      [p.recMask, 0, BH, false],
-      [p.dhs, 0, T * BH, false],
-      [p.dh, 0, BH, true],
-      [p.dZ, 0, T * BH, true],
-    ]);
+    this.use(p.U, 0, H * H, false);
+    this.use(p.hs, 0, (T + 1) * BH, false);
+    this.use(p.recMask, 0, BH, false);
+    this.use(p.dhs, 0, T * BH, false);
+    this.use(p.dh, 0, BH, true);
+    this.use(p.dZ, 0, T * BH, true);
+    const r = this.resolve(this.k.rnnWorkBytes(H));
     try {
-      const work = this.ensureWork(this.k.rnnWorkBytes(H));
-      this.k.rnnBackward(B, T, H, pU!, pHs!, pMask!, pDhs!, pDh!, pDZ!, work);
+      this.k.rnnBackward(B, T, H, r[0]!, r[1]!, r[2]!, r[3]!, r[4]!, r[5]!, this.scratch);
     } finally {
       this.unstage();
     }
@@ -373,70 +378,99 @@ export class WasmBackend implements Backend {
     return start;
   }
 
-  private ensureWork(bytes: number): number {
-    if (bytes > this.workBytes) {
-      if (this.workBytes > 0) this.arena.give(this.work);
-      this.workBytes = 0;
-      this.work = this.take(bytes);
-      this.workBytes = bytes;
-    }
-    return this.work;
+  /** Records a buffer the next kernel touches: elements [lo, hi) of `a` (null: address 0), written when `out`. */
+  private use(a: Float32Array | null, lo: number, hi: number, out: boolean): void {
+    const u = this.uses++;
+    this.useA[u] = a;
+    this.useLo[u] = lo;
+    this.useHi[u] = hi;
+    this.useOut[u] = out ? 1 : 0;
   }
 
   /**
-   * Byte address of element 0 of each buffer (so element i is at address + 4i). Arrays in this
-   * memory resolve to their own offset; others are staged: [lo, hi) is copied into a scratch block,
-   * and written back by unstage() when the kernel writes it. An array named twice is staged once,
+   * Byte address of element 0 of each recorded buffer (so element i is at address + 4i), with
+   * `workBytes` of kernel scratch at this.scratch. Arrays in this memory resolve to their own
+   * offset; others are staged: [lo, hi) is copied into the scratch after the work area, and
+   * written back by unstage() when the kernel writes it. An array named twice is staged once,
    * over the union of its ranges, so aliasing behaves as it does on the reference backend.
+   * The returned table is reused by the next call.
    */
-  private resolve(uses: readonly Use[]): number[] {
-    const out = new Array<number>(uses.length);
-    let pending: Staged[] | null = null;
-    for (let u = 0; u < uses.length; u++) {
-      const [a, lo, hi, writes] = uses[u]!;
-      if (!a) { out[u] = 0; continue; }
-      if (this.owns(a)) { out[u] = a.byteOffset; continue; }
-      pending ??= [];
-      const same = pending.find((s) => s.a === a);
-      if (same) {
-        same.lo = Math.min(same.lo, lo);
-        same.hi = Math.max(same.hi, hi);
-        same.out ||= writes;
+  private resolve(workBytes: number): number[] {
+    const n = this.uses;
+    this.uses = 0;
+    const addr = this.addr;
+    for (let u = 0; u < n; u++) {
+      const a = this.useA[u]!;
+      this.useA[u] = null;
+      this.useStage[u] = -1;
+      if (!a) { addr[u] = 0; continue; }
+      if (this.owns(a)) { addr[u] = a.byteOffset; continue; }
+      let s = 0;
+      while (s < this.staged && this.stA[s] !== a) s++;
+      if (s === this.staged) {
+        this.staged++;
+        this.stA[s] = a;
+        this.stLo[s] = this.useLo[u]!;
+        this.stHi[s] = this.useHi[u]!;
+        this.stOut[s] = this.useOut[u]!;
       } else {
-        pending.push({ a, lo, hi, out: writes, start: 0 });
+        this.stLo[s] = Math.min(this.stLo[s]!, this.useLo[u]!);
+        this.stHi[s] = Math.max(this.stHi[s]!, this.useHi[u]!);
+        this.stOut[s] |= this.useOut[u]!;
       }
+      this.useStage[u] = s;
     }
-    if (!pending) return out;
+    let bytes = align(workBytes, STAGE_ALIGN);
+    for (let s = 0; s < this.staged; s++) {
+      const len = this.stA[s]!.length;
+      const lo = Math.max(0, Math.min(this.stLo[s]!, len));
+      this.stLo[s] = lo;
+      this.stHi[s] = Math.max(lo, Math.min(this.stHi[s]!, len));
+      this.stStart[s] = bytes;
+      bytes += align((this.stHi[s]! - lo) * 4, STAGE_ALIGN);
+    }
     try {
-      for (const s of pending) {
-        s.lo = Math.max(0, Math.min(s.lo, s.a.length));
-        s.hi = Math.max(s.lo, Math.min(s.hi, s.a.length));
-        s.start = this.take((s.hi - s.lo) * 4);
-        this.staged.push(s);
-        new Float32Array(this.memory.buffer, s.start, s.hi - s.lo).set(s.a.subarray(s.lo, s.hi));
-      }
+      this.ensureScratch(bytes);
     } catch (e) {
-      this.unstage();
+      this.stA.fill(null); // nothing was copied in, so nothing goes back
+      this.staged = 0;
       throw e;
     }
-    for (let u = 0; u < uses.length; u++) {
-      const a = uses[u]![0];
-      if (!a || this.owns(a)) continue;
-      const s = pending.find((q) => q.a === a)!;
-      out[u] = s.start - 4 * s.lo;
+    for (let s = 0; s < this.staged; s++) {
+      const start = (this.stStart[s]! += this.scratch);
+      this.f32.set(this.stA[s]!.subarray(this.stLo[s], this.stHi[s]), start >> 2);
     }
-    return out;
+    for (let u = 0; u < n; u++) {
+      const s = this.useStage[u]!;
+      if (s >= 0) addr[u] = this.stStart[s]! - 4 * this.stLo[s]!;
+    }
+    return addr;
   }
 
-  /** Copies staged outputs back to their arrays and frees every staging block. */
+  /** Grows the scratch to at least `bytes` (its old contents are not kept: nothing lives there between calls). */
+  private ensureScratch(bytes: number): void {
+    if (bytes <= this.scratchBytes) return;
+    if (this.scratchBytes > 0) this.arena.give(this.scratch);
+    this.scratchBytes = 0;
+    this.scratch = this.take(bytes);
+    this.scratchBytes = bytes;
+  }
+
+  /** Copies staged outputs back to their arrays. */
   private unstage(): void {
-    for (const s of this.staged) {
-      if (s.out) s.a.set(new Float32Array(this.memory.buffer, s.start, s.hi - s.lo), s.lo);
-      this.arena.give(s.start);
+    for (let s = 0; s < this.staged; s++) {
+      const a = this.stA[s]!;
+      this.stA[s] = null;
+      if (this.stOut[s]) {
+        const at = this.stStart[s]! >> 2;
+        a.set(this.f32.subarray(at, at + this.stHi[s]! - this.stLo[s]!), this.stLo[s]);
+      }
     }
-    this.staged.length = 0;
+    this.staged = 0;
   }
 }
+
+const align = (n: number, to: number): number => Math.ceil(n / to) * to;
 
 let compiled: WebAssembly.Module | null = null;
 
