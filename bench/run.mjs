@@ -27,7 +27,7 @@ const { opt } = parseArgs(process.argv.slice(2));
 const quick = opt.quick === true;
 const epochs = Number(opt.epochs ?? (quick ? 2 : 3));
 const only = opt.only ? String(opt.only).split(",").map((s) => s.trim()) : Object.keys(WORKLOADS);
-const maxWait = Number(opt["max-wait"] ?? 30);
+const maxWait = Number(opt["max-wait"] ?? 20);
 // seconds per timed recurrent epoch: several configurations are timed, and a batch costs the same
 // in a short epoch as in a long one (--full-epochs: the workloads' whole epochs, as the peers)
 const budget = opt["full-epochs"] ? 0 : Number(opt.budget ?? (quick ? 1 : 4));
@@ -96,15 +96,20 @@ if (torch) log(`torch ${torch.torch} with OpenBLAS from ${torch.openblas}, OPENB
 // ---- running children ----
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-/** Waits (up to maxWait s) until other processes leave the cores free: 2-thread runs collapse otherwise. */
-async function waitIdle() {
+/**
+ * Waits (up to maxWait s) until other processes leave `needCores` cores free for 2 s in a row:
+ * on a shared machine a 1-thread run loses its core to time slicing, and 2-thread OpenMP runs
+ * collapse (the peer study saw 50×). Returns the seconds waited.
+ */
+async function waitIdle(needCores) {
+  const limit = Math.max(0, cpus().length - needCores) + 0.15;
   const t0 = Date.now();
   let calm = 0;
   while (calm < 2 && (Date.now() - t0) / 1000 < maxWait) {
     const a = busyJiffies();
     await sleep(1000);
     const b = busyJiffies();
-    calm = a !== null && b !== null && (b - a) / 100 < 0.3 ? calm + 1 : 0;
+    calm = a !== null && b !== null && (b - a) / 100 < limit ? calm + 1 : 0;
   }
   return Math.round((Date.now() - t0) / 1000);
 }
@@ -114,7 +119,7 @@ let failures = 0;
 
 /** Runs one child; its RESULT lines gain the CPU other processes used meanwhile ("others_cores"). */
 async function child(label, cmd, args, { env, needCores = 1 } = {}) {
-  const waited = needCores > 1 ? await waitIdle() : 0;
+  const waited = maxWait > 0 ? await waitIdle(needCores) : 0;
   log(`  ${label}`);
   const b0 = busyJiffies(), t0 = Date.now();
   const p = spawn(cmd, args, { env: env ?? process.env, stdio: ["ignore", "pipe", "pipe"] });
@@ -122,7 +127,7 @@ async function child(label, cmd, args, { env, needCores = 1 } = {}) {
   p.stdout.on("data", (d) => { out += d; });
   // tfjs greets every process with an advert for tfjs-node (which cannot be installed offline)
   let partial = "";
-  const forward = (lines) => { for (const l of lines) if (!/^=+$|looks like you are running TensorFlow\.js in Node/.test(l.trim())) process.stderr.write(l + "\n"); };
+  const forward = (lines) => { for (const l of lines) if (!/^=*$|looks like you are running TensorFlow\.js in Node/.test(l.trim())) process.stderr.write(l + "\n"); };
   p.stderr.on("data", (d) => { const ls = (partial + d).split("\n"); partial = ls.pop(); forward(ls); });
   p.stderr.on("end", () => { if (partial) forward([partial]); });
   const code = await new Promise((r) => p.on("close", r));
@@ -136,7 +141,7 @@ async function child(label, cmd, args, { env, needCores = 1 } = {}) {
     return [];
   }
   for (const r of rows) {
-    Object.assign(r, { others_cores: others, process_wall_s: r3(wall), ...(waited ? { waited_for_idle_s: waited } : {}) });
+    Object.assign(r, { others_cores: others, process_wall_s: r3(wall), waited_for_idle_s: waited });
     console.log("RESULT " + JSON.stringify(r));
     results.push(r);
   }
