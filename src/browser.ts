@@ -10,7 +10,7 @@ export type { LossName, LossSpec } from "./kernels/losses.js";
 export * as layers from "./layers/index.js";
 export * as callbacks from "./models/callbacks.js";
 export { Optimizer, clipGradients, type OptimizerConfig, type OptimizerName } from "./optim/optimizers.js";
-export { Sequential, sequential, type SequentialOptions, type CompileArgs, type FitArgs, type History } from "./models/sequential.js";
+export { Sequential, sequential, type SequentialOptions, type CompileArgs, type FitArgs, type History, type EvaluateArgs, type PredictArgs } from "./models/sequential.js";
 export type { Callback, Logs } from "./models/callbacks.js";
 export { consoleProgress, setDefaultProgress, type ProgressRenderer, type EpochStart, type BatchEnd, type EpochEnd } from "./models/progress.js";
 export { saveModel } from "./models/save.js";
