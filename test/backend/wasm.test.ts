@@ -399,6 +399,23 @@ describe("wasm backend: recurrences at batch 1 to 4 (GEMV steps)", () => {
   });
 });
 
+describe("wasm backend: empty batches", () => {
+  it("recurrences over 0 rows write nothing", () => {
+    const wasm = createWasmBackend()!;
+    const T = 3, H = 32; // rows of 4H floats: 4 of them would reach the sentinel
+    const empty = (): Float32Array => wasm.alloc(0);
+    const U4 = wasm.alloc(H * 4 * H).fill(0.5), U3 = wasm.alloc(H * 3 * H).fill(0.5), U1 = wasm.alloc(H * H).fill(0.5);
+    const lstm = { B: 0, T, H, U: U4, recMask: null, gates: empty(), hs: empty(), cs: empty(), tc: empty(), act: "tanh" as const, recAct: "sigmoid" as const, hm: null };
+    const gru = { B: 0, T, H, resetAfter: false, U: U3, recMask: null, recBias: null, recBiasOff: 0, gates: empty(), rec: empty(), hs: empty(), act: "tanh" as const, recAct: "sigmoid" as const, hm: null };
+    const rnn = { B: 0, T, H, U: U1, pre: empty(), hs: empty(), act: "tanh" as const, recMask: null, hm: null };
+    const sentinel = wasm.alloc(64 * 1024).fill(7); // right after the empty buffers
+    wasm.lstmForward(lstm);
+    wasm.gruForward(gru);
+    wasm.rnnForward(rnn);
+    expect(sentinel.every((v) => v === 7)).toBe(true);
+  });
+});
+
 describe("wasm backend: allocator", () => {
   // a fresh backend per test: the kernel tests above leave the shared one's free list fragmented
   it("hands out zeroed, 64-byte-aligned buffers", () => {

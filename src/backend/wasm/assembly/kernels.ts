@@ -338,6 +338,7 @@ function gemvTail(M: i32, K: i32, va: v128, pa: usize, sai: usize, sak: usize, p
  * apart, read in place.
  */
 function gemvRows(M: i32, N: i32, K: i32, alpha: f32, pA: usize, sai: usize, sak: usize, pB: usize, sbk: usize, pC: usize, sc: usize): void {
+  if (M <= 0) return; // an empty batch (a worker's empty shard) must not reach the 4-row kernel
   const va = f32x4.splat(alpha);
   const j0 = M == 1 ? gemv1(N, K, va, pA, sak, pB, sbk, pC)
     : M == 2 ? gemv2(N, K, va, pA, sai, sak, pB, sbk, pC, sc)
