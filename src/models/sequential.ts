@@ -246,7 +246,8 @@ export class Sequential {
       threads = Math.max(1, Math.min(this.threads, batch));
     }
     if (threads === 1) return null;
-    if (this.pool.pool?.threads === threads) return this.pool.pool;
+    // a running pool serves any batch that wants threads (shards it has no rows for stay idle)
+    if (this.pool.pool && (this.threads === "auto" || this.pool.pool.threads === threads)) return this.pool.pool;
     this.pool.pool?.close();
     this.pool.pool = host!.start({
       layers: this.layers.map((l) => ({ className: l.className, config: l.getConfig() })),
@@ -527,7 +528,7 @@ export class Sequential {
 
   /** Inference on one batch, sharded over the thread pool when it is big enough. */
   private inferBatch(x: Tensor, batchSize: number): Tensor {
-    const pool = this.poolFor(batchSize, 2, "predict");
+    const pool = this.poolFor(x.shape[0]!, 2, "predict");
     return pool ? pool.predict(x, (xs) => this.forward(xs, false)) : this.forward(x, false);
   }
 

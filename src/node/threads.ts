@@ -126,7 +126,8 @@ class ThreadPool implements ParallelPool {
     const out = this.gather(B, local.output, "train");
     let loss = local.loss;
     const g = this.gradients;
-    for (const slot of this.slots) {
+    for (const [k, slot] of this.slots.entries()) {
+      if (this.shardRows(B, k + 1) === 0) continue;
       loss += slot.loss[0]!;
       const wg = slot.grads;
       for (let i = 0; i < g.length; i++) g[i] += wg[i]!;
@@ -151,6 +152,7 @@ class ThreadPool implements ParallelPool {
     this.slots.forEach((slot, k) => {
       const [lo, hi] = shardRange(B, this.threads, k + 1);
       const rows = hi - lo;
+      if (rows === 0) return; // fewer rows than threads: this one stays idle
       if (slot.x.length < rows * this.xPer || slot.y.length < rows * yPer || slot.out.length < rows * this.outPer || newLoss) {
         const cap = Math.max(rows, slot.out.length / this.outPer);
         const setup: CallSetup = {
@@ -177,11 +179,17 @@ class ThreadPool implements ParallelPool {
     const out = new Float32Array(B * this.outPer);
     out.set(local.data);
     this.slots.forEach((slot, k) => {
-      this.await(slot, k + 1, RUN, what);
       const [lo, hi] = shardRange(B, this.threads, k + 1);
+      if (hi === lo) return;
+      this.await(slot, k + 1, RUN, what);
       out.set(slot.out.subarray(0, (hi - lo) * this.outPer), lo * this.outPer);
     });
     return new Tensor(out, [B, ...local.shape.slice(1)]);
+  }
+
+  private shardRows(B: number, shard: number): number {
+    const [lo, hi] = shardRange(B, this.threads, shard);
+    return hi - lo;
   }
 
   /** Block until the worker leaves `state`; a failure becomes an Error with the worker's message. */

@@ -90,6 +90,10 @@ describe("threads in inference", () => {
     const q1 = one.predict(x), q2 = two.predict(x);
     for (let i = 0; i < q1.size; i++) d = Math.max(d, Math.abs(q1.data[i]! - q2.data[i]!));
     expect(d).toBeLessThan(1e-6);
+    // fewer rows than threads (one sample, a last batch of one): the idle thread is skipped
+    const x1 = x.slice0(0, 1);
+    expect(Array.from(two.predict(x1).data)).toEqual(Array.from(one.predict(x1).data));
+    expect(two.predict(x, { batchSize: 23 }).shape).toEqual([70, 3]); // 23 + 23 + 23 + 1
     two.dispose();
     one.dispose();
   });
