@@ -14,7 +14,15 @@ let wasm: Backend | null | undefined; // undefined: not tried yet; null: unsuppo
 let defaultChoice: BackendChoice = "auto";
 
 function wasmBackend(): Backend | null {
-  if (wasm === undefined) wasm = createWasmBackend();
+  if (wasm !== undefined) return wasm;
+  try {
+    wasm = createWasmBackend();
+  } catch (e) {
+    // A browser's main thread refuses to compile a large module synchronously (a RangeError):
+    // "auto" falls back to js until `await ready()` compiles it asynchronously.
+    if (e instanceof RangeError) return null;
+    throw e;
+  }
   return wasm;
 }
 
@@ -54,6 +62,7 @@ export function setDefaultBackend(choice: BackendChoice): void {
  * Node does not need it. Resolves to the name "auto" now resolves to.
  */
 export async function ready(): Promise<BackendName> {
-  if (wasm === undefined) wasm = await createWasmBackendAsync();
+  // retried after a failed synchronous attempt: that is what a browser's main thread refuses
+  if (!wasm) wasm = await createWasmBackendAsync();
   return backendName();
 }
