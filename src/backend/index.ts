@@ -12,6 +12,7 @@ export { referenceBackend } from "./reference.js";
 
 let wasm: Backend | null | undefined; // undefined: not tried yet; null: unsupported here
 let defaultChoice: BackendChoice = "auto";
+let syncRefused = false;
 
 function wasmBackend(): Backend | null {
   if (wasm !== undefined) return wasm;
@@ -20,7 +21,10 @@ function wasmBackend(): Backend | null {
   } catch (e) {
     // A browser's main thread refuses to compile a large module synchronously (a RangeError):
     // "auto" falls back to js until `await ready()` compiles it asynchronously.
-    if (e instanceof RangeError) return null;
+    if (e instanceof RangeError) {
+      syncRefused = true;
+      return null;
+    }
     throw e;
   }
   return wasm;
@@ -41,7 +45,9 @@ export function getBackend(choice: BackendChoice = defaultChoice): Backend {
   const w = wasmBackend();
   if (w) return w;
   if (choice === "wasm") {
-    throw new ConfigError('backend "wasm" needs WebAssembly with SIMD, which this runtime lacks; use backend: "js"');
+    throw new ConfigError(syncRefused
+      ? 'backend "wasm": this runtime compiles WebAssembly only asynchronously here; call `await backend.ready()` once before building the model'
+      : 'backend "wasm" needs WebAssembly with SIMD, which this runtime lacks; use backend: "js"');
   }
   return referenceBackend;
 }
