@@ -5,7 +5,8 @@
 // epochs (fit, no shuffling); samples/s from the median epoch. A timed epoch has --samples
 // samples, or with --budget as many whole batches as the warm-up's pace fits in about S seconds
 // (never more than --samples): the cost per batch is constant, and the bench has several
-// configurations to time.
+// configurations to time. When even a whole epoch is far shorter than S, more epochs are timed
+// (up to 30), so that a median of a few hundredths of a second is not all there is.
 
 import { readFileSync } from "node:fs";
 import { Tensor } from "../dist/index.js";
@@ -29,7 +30,7 @@ function checkEngine(m) {
 async function train() {
   const full = Number(opt.samples ?? w.samples);
   const warmup = Number(opt.warmup ?? full);
-  const epochs = Number(opt.epochs ?? 3);
+  const minEpochs = Number(opt.epochs ?? 3);
   const budget = Number(opt.budget ?? 0);
   const m = ours.build(name, 7, config);
   checkEngine(m);
@@ -39,6 +40,8 @@ async function train() {
   const warmupS = (now() - t0w) / 1000;
   const fits = Math.max(2, Math.round((budget * warmup) / warmupS / w.batch)) * w.batch;
   const samples = budget > 0 ? Math.min(full, fits) : full;
+  const epochS = (warmupS * samples) / warmup;
+  const epochs = budget > 0 && epochS < budget / 2 ? Math.min(30, Math.max(minEpochs, Math.round((minEpochs * budget) / 2 / epochS))) : minEpochs;
   const { x, y } = ours.data(name, samples);
   const times = [], cpu = [], losses = [];
   let t0 = 0, c0 = null;

@@ -97,19 +97,19 @@ if (torch) log(`torch ${torch.torch} with OpenBLAS from ${torch.openblas}, OPENB
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /**
- * Waits (up to maxWait s) until other processes leave `needCores` cores free for 2 s in a row:
+ * Waits (up to maxWait s) until other processes leave `needCores` cores free for a second:
  * on a shared machine a 1-thread run loses its core to time slicing, and 2-thread OpenMP runs
  * collapse (the peer study saw 50×). Returns the seconds waited.
  */
 async function waitIdle(needCores) {
   const limit = Math.max(0, cpus().length - needCores) + 0.15;
   const t0 = Date.now();
-  let calm = 0;
-  while (calm < 2 && (Date.now() - t0) / 1000 < maxWait) {
+  let calm = false;
+  while (!calm && (Date.now() - t0) / 1000 < maxWait) {
     const a = busyJiffies();
     await sleep(1000);
     const b = busyJiffies();
-    calm = a !== null && b !== null && (b - a) / 100 < limit ? calm + 1 : 0;
+    calm = a !== null && b !== null && (b - a) / 100 < limit;
   }
   return Math.round((Date.now() - t0) / 1000);
 }
@@ -189,7 +189,7 @@ for (const w of opt["no-train"] ? [] : only) {
     for (const threads of [1, 2]) {
       const samples = trainSamples(w, "torch");
       await child(`torch ${threads}T (OpenBLAS ${torch.coretype ?? ""}): ${samples} samples/epoch`, PYTHON,
-        [script("torch_bench.py"), "train", w, String(threads), "--samples", String(samples), "--epochs", String(Math.max(epochs, quick ? 2 : 5)), "--fixture", fixture(w)],
+        [script("torch_bench.py"), "train", w, String(threads), "--samples", String(samples), "--epochs", String(quick ? epochs : Math.max(epochs, W.torchEpochs ?? 5)), "--fixture", fixture(w)],
         { env: torch.env, needCores: threads });
     }
   }
@@ -247,7 +247,7 @@ const others = (r) => (r.others_cores == null ? "–" : r.others_cores.toFixed(2
 
 const lines = [];
 const out = (s = "") => { lines.push(s); console.log(s); };
-out(`\n## recurrent ${version}: training, samples/s (median of ${epochs} timed epochs after a warm-up)\n`);
+out(`\n## recurrent ${version}: training, samples/s (median of at least ${epochs} timed epochs after a warm-up)\n`);
 out(`node ${machine.node}, ${machine.cores} × ${machine.cpu}; load average ${machine.load_at_start.join(" ")} at the start, ${loadavg().map((x) => x.toFixed(2)).join(" ")} at the end; ` +
   `timing took ${wallS.toFixed(0)} s${othersSeen.length ? `; other processes used ${(othersSeen.reduce((a, b) => a + b, 0) / othersSeen.length).toFixed(2)} cores on average beside the measurements (${Math.max(...othersSeen).toFixed(2)} at most)` : ""}\n`);
 out("| workload | implementation | samples/epoch | samples/s | GFLOP/s | peak RSS (MB) | epoch spread | others (cores) | vs tfjs-cpu | vs tfjs-wasm | vs torch 1T | vs torch 2T |");
