@@ -15,7 +15,7 @@ import { getBackend, checkBackendChoice, referenceBackend, type Backend, type Ba
 import { parallelHost, type ParallelPool } from "./parallel.js";
 
 /** Estimated FLOPs of one batch below which "auto" threads stays on one thread. */
-const PARALLEL_MIN_FLOP = 1e8;
+const PARALLEL_MIN_FLOP = 3e8;
 
 // Worker threads hold replicas of a model; they stop when the model is collected (or disposed).
 const closePools = new FinalizationRegistry<{ pool: ParallelPool | null }>((h) => h.pool?.close());
@@ -38,7 +38,7 @@ export interface SequentialOptions {
   backend?: BackendChoice;
   /**
    * Threads that share each training batch (data parallel; Node's worker threads). "auto"
-   * (default) uses every core when a batch is big enough to repay the hand-off (about 1e8
+   * (default) uses every core when a batch is big enough to repay the hand-off (about 3e8
    * floating-point operations), else one. Results are deterministic for a given seed and
    * thread count; a different thread count draws different dropout masks.
    */
