@@ -3,6 +3,7 @@
 
 import { describe, it, expect } from "vitest";
 import { sequential, layers, Tensor, ConfigError } from "../../src/index.js";
+import type { Layer } from "../../src/layers/layer.js";
 
 function series(n: number, T: number, seed: number): { x: Tensor; y: Tensor } {
   const x = new Float32Array(n * T), y = new Float32Array(n);
@@ -97,4 +98,38 @@ describe("threads in inference", () => {
     two.dispose();
     one.dispose();
   });
+});
+
+describe("threads: gradients of one batch equal one thread's, layer by layer", () => {
+  const cases: [string, () => Layer[], number[], "mse" | "sparseCategoricalCrossentropy"][] = [
+    ["LSTM (returnSequences, goBackwards, no unit forget bias) + LSTM", () => [layers.lstm({ units: 9, returnSequences: true, goBackwards: true, unitForgetBias: false }), layers.lstm({ units: 5 })], [7, 3], "mse"],
+    ["GRU resetAfter + classic GRU + SimpleRNN (relu)", () => [layers.gru({ units: 6, returnSequences: true }), layers.gru({ units: 5, resetAfter: false, returnSequences: true }), layers.simpleRnn({ units: 4, activation: "relu" })], [7, 3], "mse"],
+    ["bidirectional (sum) + repeatVector + timeDistributed dense", () => [layers.bidirectional(layers.lstm({ units: 4 }), { mergeMode: "sum" }), layers.repeatVector({ n: 3 }), layers.timeDistributed(layers.dense({ units: 2, activation: "tanh" }))], [7, 3], "mse"],
+    ["embedding + LSTM + softmax", () => [layers.embedding({ inputDim: 11, outputDim: 4 }), layers.lstm({ units: 6, returnSequences: true, activation: "relu", recurrentActivation: "hardSigmoid" }), layers.dense({ units: 11, activation: "softmax" })], [7], "sparseCategoricalCrossentropy"],
+  ];
+  for (const [name, make, shape, loss] of cases) {
+    it(name, async () => {
+      const n = 29; // shards of 15 and 14 rows
+      const size = shape.reduce((a, b) => a * b, 1);
+      const x = new Tensor(new Float32Array(n * size).map((_, i) => (shape.length === 1 ? (i * 7) % 11 : Math.sin(0.7 * i))), [n, ...shape]);
+      const grads = await Promise.all([1, 2].map(async (threads) => {
+        const m = sequential([layers.input({ shape }), ...make()], { seed: 4, threads });
+        m.compile({ optimizer: { type: "sgd", learningRate: 0 }, loss });
+        const out = m.outputShape!;
+        const y = loss === "mse"
+          ? new Tensor(new Float32Array(n * out.reduce((a, b) => a * b, 1)).map((_, i) => Math.cos(i)), [n, ...out])
+          : new Tensor(new Float32Array(n * shape[0]!).map((_, i) => (i * 3) % 11), [n, shape[0]!]);
+        const h = await m.fit(x, y, { epochs: 1, batchSize: n, shuffle: false, verbose: 0 });
+        const g = m.gradients.slice();
+        m.dispose();
+        return { g, loss: h.history.loss![0]! };
+      }));
+      const [one, two] = grads as [typeof grads[0], typeof grads[0]];
+      let d = 0, mx = 0;
+      for (let i = 0; i < one.g.length; i++) { d = Math.max(d, Math.abs(one.g[i]! - two.g[i]!)); mx = Math.max(mx, Math.abs(one.g[i]!)); }
+      expect(mx).toBeGreaterThan(0);
+      expect(d / mx).toBeLessThan(1e-5);
+      expect(Math.abs(two.loss - one.loss) / one.loss).toBeLessThan(1e-6);
+    });
+  }
 });
