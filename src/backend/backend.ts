@@ -87,35 +87,31 @@ export interface LstmBackwardArgs extends RecurrentDims {
   dZ: Float32Array;
 }
 
-/**
- * GRU forward (gates z, r, h). gates [T, B, 3H]: x_t·W + b_in on entry, activated on exit.
- * rec: [T, B, 3H] h_{t-1}·U + b_rec (resetAfter) or [T, B, H] r ⊙ h_{t-1} (classic).
- * recBias [3H] at recBiasOff (resetAfter with a bias) or null. hs [T+1, B, H].
- */
-export interface GruForwardArgs extends RecurrentDims {
+/** The buffers both GRU kernels name (gates z, r, h). */
+interface GruBuffers extends RecurrentDims {
   resetAfter: boolean;
-  recBias: Float32Array | null;
-  recBiasOff: number;
+  /** [T, B, 3H]: x_t·W + b_in on entry to forward, activated gates after it. */
   gates: Float32Array;
+  /** [T, B, 3H] h_{t-1}·U + b_rec (resetAfter) or [T, B, H] r ⊙ h_{t-1} (classic). */
   rec: Float32Array;
+  /** [T+1, B, H]; slot 0 holds h0. */
   hs: Float32Array;
   act: Activation;
   recAct: Activation;
   hm: Float32Array | null;
 }
 
+/** GRU forward. recBias [3H] at recBiasOff (resetAfter with a bias) or null. */
+export interface GruForwardArgs extends GruBuffers {
+  recBias: Float32Array | null;
+  recBiasOff: number;
+}
+
 /**
  * GRU backward. dh [B, H] in/out as for the LSTM; tmp [B, H] scratch;
  * dZx [T, B, 3H] input-side gate gradients; dZh [T, B, 3H] recurrent-side (resetAfter) or null.
  */
-export interface GruBackwardArgs extends RecurrentDims {
-  resetAfter: boolean;
-  gates: Float32Array;
-  rec: Float32Array;
-  hs: Float32Array;
-  act: Activation;
-  recAct: Activation;
-  hm: Float32Array | null;
+export interface GruBackwardArgs extends GruBuffers {
   dhs: Float32Array | null;
   dh: Float32Array;
   tmp: Float32Array;
