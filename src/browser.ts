@@ -19,3 +19,4 @@ export { useFileSystem, type FileSystem } from "./io/fs.js";
 export { fromTorchStateDict, toTorchStateDict, type TorchStateDict, type TorchTensor, type TorchConvertOptions } from "./io/torch.js";
 export * as data from "./data/index.js";
 export * as backend from "./backend/index.js";
+export { setDefaultThreads } from "./models/parallel.js";

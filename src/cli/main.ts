@@ -5,6 +5,8 @@ import { readFileSync } from "node:fs";
 import { DataError, ConfigError, ShapeError, ModelFormatError, NonFiniteError } from "../tensor/errors.js";
 import { runForecast, type ForecastCliOptions } from "./forecast.js";
 import { runTrain, runEvaluate, runPredict, runSummary } from "./run.js";
+import { setDefaultBackend, backendName } from "../backend/index.js";
+import { setDefaultThreads } from "../models/parallel.js";
 
 const version = (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version;
 
@@ -14,6 +16,13 @@ function positiveInt(name: string) {
     if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError(`${name} must be a positive integer, got "${v}"`);
     return n;
   };
+}
+
+function threadsArg(v: string): number | "auto" {
+  if (v === "auto") return v;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`--threads must be a positive integer or "auto", got "${v}"`);
+  return n;
 }
 
 function collect(v: string, prev: string[] = []): string[] {
@@ -26,7 +35,16 @@ export function buildProgram(): Command {
     .description("LSTM, GRU and SimpleRNN models for time series: forecast a CSV, or train, evaluate and predict from a config file.")
     .version(version)
     .showHelpAfterError("(run with --help for usage)")
-    .exitOverride();
+    .exitOverride()
+    .addOption(new Option("--backend <name>", "numeric backend: wasm (WebAssembly SIMD), js (reference TypeScript) or auto")
+      .choices(["auto", "wasm", "js"]).default("auto"))
+    .option("--threads <n>", "threads per training or prediction batch: a number, or auto (every core for big batches)", threadsArg, "auto")
+    .hook("preAction", (cmd) => {
+      const o = cmd.opts<{ backend: "auto" | "wasm" | "js"; threads: number | "auto" }>();
+      setDefaultBackend(o.backend);
+      backendName(o.backend); // forcing wasm where it cannot run fails here, before any work
+      setDefaultThreads(o.threads);
+    });
 
   program
     .command("forecast")

@@ -4,6 +4,7 @@
 // thread unless a host registers a pool.
 
 import type { Tensor } from "../tensor/tensor.js";
+import { ConfigError } from "../tensor/errors.js";
 import type { LayerConfig } from "../layers/layer.js";
 import type { LossSpec } from "../kernels/losses.js";
 import type { BackendName } from "../backend/backend.js";
@@ -51,6 +52,22 @@ export interface ParallelHost {
 }
 
 let host: ParallelHost | null = null;
+let defaultThreads: number | "auto" = "auto";
+
+/** Check a user's threads option: a positive integer or "auto". */
+export function checkThreads(t: unknown, where: string): number | "auto" {
+  if (t === "auto" || (typeof t === "number" && Number.isInteger(t) && t >= 1)) return t;
+  throw new ConfigError(`${where}: threads must be a positive integer or "auto", got ${JSON.stringify(t)}`);
+}
+
+/** The threads models use when they are not given any (the CLI's --threads sets it). */
+export function setDefaultThreads(t: number | "auto"): void {
+  defaultThreads = checkThreads(t, "setDefaultThreads");
+}
+
+export function getDefaultThreads(): number | "auto" {
+  return defaultThreads;
+}
 
 /** Called once by a host adapter (Node: src/node/threads.ts) to make threads available to models. */
 export function registerParallelHost(h: ParallelHost): void {

@@ -12,7 +12,7 @@ import { type Callback, type Logs, TerminateOnNaN } from "./callbacks.js";
 import { ProgressLogger, defaultProgress, type ProgressRenderer } from "./progress.js";
 import { saveModel } from "./save.js";
 import { getBackend, checkBackendChoice, referenceBackend, type Backend, type BackendChoice } from "../backend/index.js";
-import { parallelHost, type ParallelPool } from "./parallel.js";
+import { parallelHost, checkThreads, getDefaultThreads, type ParallelPool } from "./parallel.js";
 
 /** Estimated FLOPs of one batch below which "auto" threads stays on one thread. */
 const PARALLEL_MIN_FLOP = 3e8;
@@ -132,11 +132,7 @@ export class Sequential {
     this.seed = options.seed ?? 42;
     this.name = options.name ?? "sequential";
     this.backend = getBackend(options.backend === undefined ? undefined : checkBackendChoice(options.backend, "sequential"));
-    const th = options.threads ?? "auto";
-    if (th !== "auto" && !(Number.isInteger(th) && th >= 1)) {
-      throw new ConfigError(`sequential: threads must be a positive integer or "auto", got ${JSON.stringify(th)}`);
-    }
-    this.threads = th;
+    this.threads = options.threads === undefined ? getDefaultThreads() : checkThreads(options.threads, "sequential");
     closePools.register(this, this.pool, this);
     this.layers.slice(1).forEach((l, k) => {
       if (l instanceof Input) throw new ConfigError(`sequential: an input layer may only come first (found at position ${k + 1})`);

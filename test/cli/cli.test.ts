@@ -223,3 +223,30 @@ describe("train, evaluate, predict, summary from a config file", () => {
     expect(r.err).toMatch(/outputs \[null, 1\] per sample but the horizon is 3/);
   });
 });
+
+describe("--backend and --threads", () => {
+  it("set the defaults every model of the command uses, before or after the command's name", async () => {
+    const { setDefaultBackend, getBackend } = await import("../../src/backend/index.js");
+    const { setDefaultThreads, getDefaultThreads } = await import("../../src/models/parallel.js");
+    try {
+      const csv = monthlyCsv("backend.csv");
+      const a = await cli("--backend", "js", "forecast", csv, "--epochs", "2", "--json", "--quiet", "--threads", "1");
+      expect(a.code).toBe(0);
+      expect(getBackend().name).toBe("js");
+      expect(getDefaultThreads()).toBe(1);
+      expect(JSON.parse(a.out).oneShot.length).toBeGreaterThan(0);
+    } finally {
+      setDefaultBackend((process.env.RECURRENT_BACKEND as "js" | "wasm" | undefined) ?? "auto");
+      setDefaultThreads("auto");
+    }
+  });
+
+  it("refuse values they do not know", async () => {
+    const b = await cli("--backend", "gpu", "summary", "x.json");
+    expect(b.code).toBe(2);
+    expect(b.err).toMatch(/--backend <name>' argument 'gpu' is invalid. Allowed choices are auto, wasm, js/);
+    const t = await cli("forecast", "--threads", "two");
+    expect(t.code).toBe(2);
+    expect(t.err).toMatch(/--threads must be a positive integer or "auto", got "two"/);
+  });
+});
