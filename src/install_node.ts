@@ -3,7 +3,7 @@
 // entry and the CLI import this; a browser does not.
 
 import { useFileSystem } from "./io/fs.js";
-import { nodeFileSystem } from "./io/node_fs.js";
+import { nodeFileSystem } from "./node/fs.js";
 import { setDefaultProgress } from "./models/progress.js";
 import { terminalProgress } from "./cli/progress.js";
 import "./node/threads.js";

@@ -6,7 +6,7 @@ import type { Frequency, Aggregation } from "../data/index.js";
 import { metricsTable, asciiChart } from "./terminal.js";
 import { writeReport } from "../report/html.js";
 import { prepareOutDir, outPath } from "./out.js";
-import { writeFileAtomic } from "../io/node_fs.js";
+import { writeFileAtomic } from "../node/fs.js";
 
 export interface ForecastCliOptions {
   date?: string;

@@ -1,5 +1,5 @@
 // The --out directory: refuse to mix runs (another run's files are kept unless --force). Files in it
-// are written with writeFileAtomic (src/io/node_fs.ts), so an interrupted run leaves no half files.
+// are written with writeFileAtomic (src/node/fs.ts), so an interrupted run leaves no half files.
 
 import { existsSync, mkdirSync, readdirSync } from "node:fs";
 import { join } from "node:path";

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import {
   sequential, layers, loadModel, Sequential, Tensor, ModelFormatError, ConfigError, useFileSystem, type CompileArgs,
 } from "../../src/index.js";
-import { nodeFileSystem } from "../../src/io/node_fs.js";
+import { nodeFileSystem } from "../../src/node/fs.js";
 import { uniform, tokens, tempDir, removeTempDirs, firstBitDifference } from "./fixtures.js";
 
 afterAll(removeTempDirs);
@@ -245,7 +245,7 @@ describe("a failed save leaves the previous checkpoint loadable", () => {
   }
 
   // Root ignores permission bits, so this variant cannot fail the save there; the injected-failure
-  // tests below (and test/io/node_fs.test.ts, for each step of one atomic write) cover the same
+  // tests below (and test/node/fs.test.ts, for each step of one atomic write) cover the same
   // promise for every user.
   it.skipIf(process.getuid?.() === 0)("when the target directory is read-only", async () => {
     const { dir, x, pred, m } = await savedModel();

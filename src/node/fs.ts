@@ -4,7 +4,7 @@
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { basename, dirname, join, resolve } from "node:path";
-import type { FileSystem } from "./fs.js";
+import type { FileSystem } from "../io/fs.js";
 
 let tempCounter = 0;
 

@@ -21,7 +21,7 @@ afterAll(removeTempDirs);
 
 // The test setup already loaded the adapter with the real node:fs; load it again under the mock.
 vi.resetModules();
-const { writeFileAtomic, nodeFileSystem } = await import("../../src/io/node_fs.js");
+const { writeFileAtomic, nodeFileSystem } = await import("../../src/node/fs.js");
 
 const fail = (code: string) => () => {
   throw Object.assign(new Error(`${code}: injected`), { code });
