@@ -28,8 +28,8 @@ const LIBRARIES = [
 
 let librariesCache: string | null = null;
 
-/** The three prebuilt bundles, read once from the installed packages. */
-function inlineLibraries(): string {
+/** The three prebuilt bundles as inline scripts (shared by every report page). */
+export function inlineLibraries(): string {
   if (librariesCache !== null) return librariesCache;
   const fs = fileSystem("report");
   const parts = LIBRARIES.map(({ pkg, file }) => {
@@ -41,7 +41,7 @@ function inlineLibraries(): string {
   return librariesCache;
 }
 
-const CSS = `
+export const CSS = `
 :root { color-scheme: light; }
 * { box-sizing: border-box; }
 body { margin: 0; font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif;
@@ -73,7 +73,7 @@ pre { margin: 0; overflow-x: auto; font: 12.5px/1.45 ui-monospace, SFMono-Regula
 // Runs in the page: draws each chart, then records on its <figure> whether it drew
 // (data-status="ok" | "error") and how many warnings vega logged (data-warnings), so a headless
 // browser's DOM says whether the charts rendered.
-const PAGE_SCRIPT = `
+export const PAGE_SCRIPT = `
 (function () {
   var charts = JSON.parse(document.getElementById("report-charts").textContent);
   charts.forEach(function (c) {
@@ -141,7 +141,7 @@ function headline(d: ForecastReportData): string {
   return `<p class="headline">The model's MAE (${escapeHtml(formatSig(model))}) is ${verdict} that of the best baseline, ${escapeHtml(methodLabel(bestKey))} (${escapeHtml(formatSig(bestM.mae))}).</p>`;
 }
 
-function figure(c: ChartDef): string {
+export function figure(c: ChartDef): string {
   const body = c.spec ? `<div class="chart"></div>` : `<p class="empty">${escapeHtml(c.empty ?? "Nothing to draw.")}</p>`;
   return `<figure id="${c.id}"${c.spec ? "" : ' data-status="empty"'}>
 <h2>${escapeHtml(c.heading)}</h2>
