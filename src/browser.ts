@@ -20,3 +20,4 @@ export { fromTorchStateDict, toTorchStateDict, type TorchStateDict, type TorchTe
 export * as data from "./data/index.js";
 export * as backend from "./backend/index.js";
 export { setDefaultThreads } from "./models/parallel.js";
+export { plotHistory, plotPredictions, plotScatter, plotGates, toSvg, type Plot, type PlotOptions, type PredictionsInput, type VlSpec } from "./report/index.js";
