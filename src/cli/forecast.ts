@@ -1,12 +1,13 @@
 // `recurrent forecast`: CSV → series → Forecaster → terminal tables and charts, --json, and --out files.
 
 import { loadSeries, bundledDataPath, type LoadSeriesOptions } from "../forecast/series.js";
-import { forecast, type ForecastResult, type ModelPreset } from "../forecast/index.js";
+import { forecast, type ForecastOptions, type ForecastResult, type ModelPreset } from "../forecast/index.js";
 import type { Frequency, Aggregation } from "../data/index.js";
 import { metricsTable, asciiChart } from "./terminal.js";
 import { writeReport } from "../report/html.js";
 import { prepareOutDir, outPath } from "./out.js";
 import { writeFileAtomic } from "../node/fs.js";
+import { calmProgress } from "./progress.js";
 
 export interface ForecastCliOptions {
   date?: string;
@@ -26,6 +27,7 @@ export interface ForecastCliOptions {
   force: boolean;
   json: boolean;
   quiet: boolean;
+  verbose: boolean;
 }
 
 /** The stable --json document (docs/cli.md). */
@@ -41,6 +43,17 @@ export function forecastJson(r: ForecastResult): Record<string, unknown> {
     future: r.future,
     metrics: r.metrics,
   };
+}
+
+/**
+ * Fit's verbose level and renderer. By default one live line per network on a terminal and, piped,
+ * only the line each network ends with: per-epoch lines of eight networks would bury the results.
+ * --verbose brings back Keras's bar per epoch (one line per epoch when piped).
+ */
+function trainingProgress(opts: ForecastCliOptions): Pick<ForecastOptions, "verbose" | "progress"> {
+  if (opts.quiet || opts.json) return { verbose: 0 };
+  if (opts.verbose) return { verbose: process.stdout.isTTY ? 1 : 2 };
+  return { verbose: 2, progress: calmProgress(process.stdout, { epochLines: false }) };
 }
 
 export async function runForecast(csv: string | undefined, opts: ForecastCliOptions): Promise<ForecastResult> {
@@ -70,7 +83,7 @@ export async function runForecast(csv: string | undefined, opts: ForecastCliOpti
     {
       horizon: opts.horizon, lookback: opts.lookback, season: opts.season, testSize: opts.testSize,
       model: opts.model, strategy: opts.strategy, epochs: opts.epochs, seed: opts.seed,
-      verbose: opts.quiet || opts.json ? 0 : process.stdout.isTTY ? 1 : 0,
+      ...trainingProgress(opts),
     },
   );
   for (const n of result.notes) say(`• ${n}`);

@@ -67,6 +67,7 @@ export function buildProgram(): Command {
     .option("--force", "allow --out to overwrite another run's files", false)
     .option("--json", "print the result as JSON on stdout (nothing else on stdout)", false)
     .option("--quiet", "no progress output", false)
+    .option("--verbose", "Keras-style progress: a bar per epoch (a line per epoch when piped) instead of one line per network", false)
     .addHelpText("after", `
 Examples:
   $ recurrent forecast
@@ -84,6 +85,7 @@ Examples:
     .requiredOption("--out <dir>", "run directory to create")
     .option("--force", "allow --out to overwrite another run's files", false)
     .option("--quiet", "no progress output", false)
+    .option("--verbose", "Keras-style progress: a bar per epoch instead of one live line", false)
     .addHelpText("after", `
 Example config (examples/configs/seattle-lstm.json):
   { "data": { "csv": "weather.csv", "where": ["location=Seattle"], "target": "median(temp_max,temp_min)",
@@ -94,7 +96,7 @@ Example config (examples/configs/seattle-lstm.json):
 
 Example:
   $ recurrent train examples/configs/seattle-lstm.json --out runs/seattle-lstm`)
-    .action(async (config: string, opts: { out: string; force: boolean; quiet: boolean }) => {
+    .action(async (config: string, opts: { out: string; force: boolean; quiet: boolean; verbose: boolean }) => {
       await runTrain(config, opts);
     });
 

@@ -3,12 +3,16 @@
 import { prepareOutDir } from "./out.js";
 import { trainRun, evaluateRun, predictRun, summaryOf, readRunConfig } from "../forecast/config_run.js";
 import { metricsTable } from "./terminal.js";
+import { calmProgress } from "./progress.js";
 
-export async function runTrain(config: string, opts: { out: string; force: boolean; quiet: boolean }): Promise<void> {
+export async function runTrain(config: string, opts: { out: string; force: boolean; quiet: boolean; verbose: boolean }): Promise<void> {
   readRunConfig(config); // validate before touching --out
   prepareOutDir(opts.out, opts.force);
-  const verbose = opts.quiet ? 0 : process.stdout.isTTY ? 1 : 2;
-  const { metrics, run } = await trainRun(config, opts.out, { verbose });
+  // One live line by default; --verbose is Keras's bar per epoch.
+  const progress = opts.quiet ? { verbose: 0 as const }
+    : opts.verbose ? { verbose: process.stdout.isTTY ? (1 as const) : (2 as const) }
+    : { verbose: 2 as const, progress: calmProgress(process.stdout) };
+  const { metrics, run } = await trainRun(config, opts.out, progress);
   process.stdout.write(`\nTest span: last ${run.testSize} of ${run.n} ${run.freq} points (to ${run.lastDate}); saved to ${opts.out}\n`);
   process.stdout.write(metricsTable(metrics) + "\n");
 }

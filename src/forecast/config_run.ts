@@ -2,6 +2,7 @@
 // layers on windows of one series, a scaler fitted on the training span, test metrics in the data's
 // units beside the naive baselines at the same origins, and a run directory that can be reloaded.
 
+import type { ProgressRenderer } from "../models/progress.js";
 import { ConfigError, DataError, ShapeError, fmtShape } from "../tensor/errors.js";
 import { Tensor } from "../tensor/tensor.js";
 import { fileSystem } from "../io/fs.js";
@@ -137,7 +138,7 @@ function targetsFor(model: Sequential, Y: Float32Array, N: number, H: number): T
   return new Tensor(Y, [N, ...out]);
 }
 
-export async function trainRun(configPath: string, outDir: string, opts: { verbose: 0 | 1 | 2 }): Promise<{ metrics: Record<string, Metrics>; run: RunFile }> {
+export async function trainRun(configPath: string, outDir: string, opts: { verbose: 0 | 1 | 2; progress?: ProgressRenderer }): Promise<{ metrics: Record<string, Metrics>; run: RunFile }> {
   const fs = fileSystem("train");
   const cfg = readRunConfig(configPath);
   const csv = resolveCsv(cfg.data.csv, fs.dirname(fs.resolve(configPath)));
@@ -160,6 +161,7 @@ export async function trainRun(configPath: string, outDir: string, opts: { verbo
     validationSplit: f.validationSplit ?? 0.1,
     shuffle: f.shuffle ?? true,
     verbose: opts.verbose,
+    ...(opts.progress ? { progress: opts.progress } : {}),
     callbacks: [earlyStopping({ monitor: "val_loss", patience: f.patience ?? 10, restoreBestWeights: true })],
   });
   fs.mkdirp(outDir);

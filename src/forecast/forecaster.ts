@@ -4,6 +4,7 @@
 
 import { ConfigError, DataError } from "../tensor/errors.js";
 import type { Sequential } from "../models/sequential.js";
+import type { ProgressRenderer } from "../models/progress.js";
 import { addPeriods, formatDate, seasonLength, isFrequency, type Frequency, type Timestamp } from "../data/index.js";
 import type { ForecastReportData } from "../report/types.js";
 import type { Metrics } from "./metrics.js";
@@ -39,6 +40,8 @@ export interface ForecastOptions {
    */
   refit?: boolean;
   verbose?: 0 | 1 | 2;
+  /** Draws each network's training (told which network of how many) when verbose is 1 or 2; default the host's. */
+  progress?: ProgressRenderer;
   /** Called after every epoch of every network; `logs.member` says which network, `logs.refit` is 1 while refitting. */
   onEpochEnd?: (epoch: number, logs: Record<string, number>) => void;
 }
@@ -144,6 +147,7 @@ export function resolveOptions(n: number, freq: Frequency, opts: ForecastOptions
     ensemble: opts.ensemble ?? DEFAULT_ENSEMBLE,
     verbose: opts.verbose ?? 0,
     ...(opts.onEpochEnd ? { onEpochEnd: opts.onEpochEnd } : {}),
+    ...(opts.progress ? { progress: opts.progress } : {}),
   };
 }
 

@@ -11,6 +11,7 @@ import { Tensor } from "../tensor/tensor.js";
 import { ConfigError, DataError } from "../tensor/errors.js";
 import type { Sequential } from "../models/sequential.js";
 import { earlyStopping, type Callback, type Logs } from "../models/callbacks.js";
+import type { ProgressRenderer } from "../models/progress.js";
 import { buildPreset, type ModelPreset } from "./presets.js";
 import {
   detectSeasonality, estimateProfile, deseasonalize, reseasonalize, type SeasonalProfile,
@@ -32,6 +33,8 @@ export interface NetworkSpec {
   seed: number;
   ensemble: number;
   verbose: 0 | 1 | 2;
+  /** Draws the training of each network, told which of the ensemble it is; default the host's. */
+  progress?: ProgressRenderer;
   /** After every epoch of every network; logs also carry `member` (its index) and `refit` (1 when refitting). */
   onEpochEnd?: (epoch: number, logs: Record<string, number>) => void;
 }
@@ -185,6 +188,8 @@ export class NetworkEnsemble {
         batchSize: BATCH_SIZE,
         shuffle: true,
         verbose: spec.verbose,
+        ...(spec.progress ? { progress: spec.progress } : {}),
+        run: { label: refit ? "refit network" : "network", index: k, count: spec.ensemble },
         callbacks: cbs,
         ...(refit ? {} : { validationData: [xv!, yv!] as [Tensor, Tensor] }),
       });

@@ -9,7 +9,7 @@ import { Optimizer, type OptimizerConfig, type OptimizerName } from "../optim/op
 import { checkLoss, type LossName, type LossSpec } from "../kernels/losses.js";
 import { MetricAccumulator, checkMetric, type MetricName } from "./metrics.js";
 import { type Callback, type Logs, TerminateOnNaN } from "./callbacks.js";
-import { ProgressLogger, defaultProgress, type ProgressRenderer } from "./progress.js";
+import { ProgressLogger, defaultProgress, type ProgressRenderer, type RunContext, type TrainEnd } from "./progress.js";
 import { saveModel } from "./save.js";
 import { getBackend, checkBackendChoice, referenceBackend, type Backend, type BackendChoice } from "../backend/index.js";
 import { parallelHost, checkThreads, getDefaultThreads, type ParallelPool } from "./parallel.js";
@@ -70,6 +70,8 @@ export interface FitArgs {
   initialEpoch?: number;
   /** Draws verbose output. Default: the host's (a terminal in Node, console lines elsewhere). */
   progress?: ProgressRenderer;
+  /** Which of several runs this is, for the renderer (e.g. network 2 of 4 of an ensemble). */
+  run?: RunContext;
 }
 
 export interface History {
@@ -433,7 +435,8 @@ export class Sequential {
     const progress = args.progress ?? defaultProgress();
     const verbose = args.verbose === undefined || args.verbose === "auto" ? (progress.interactive ? 1 : 2) : args.verbose;
     const callbacks: Callback[] = [...(args.callbacks ?? [])];
-    if (verbose) callbacks.push(new ProgressLogger(verbose, epochs, steps, progress));
+    const logger = verbose ? new ProgressLogger(verbose, epochs, steps, progress, args.run) : null;
+    if (logger) callbacks.push(logger);
     for (const c of callbacks) c.model = this;
     const quietOnNaN = callbacks.some((c) => c instanceof TerminateOnNaN);
     const accs = this.metrics.map((m) => new MetricAccumulator(m, loss.name === "sparseCategoricalCrossentropy"));
@@ -445,6 +448,7 @@ export class Sequential {
 
     const pool = this.poolFor(Math.min(batchSize, n), 6, "fit");
     const trainSpec = { loss, targetShape: y.shape.slice(1) as number[] };
+    let stoppedBy: TrainEnd["stoppedBy"];
     for (const c of callbacks) await c.onTrainBegin?.({});
     for (let epoch = args.initialEpoch ?? 0; epoch < epochs && !this.stopTraining; epoch++) {
       this.seedLayers(epoch);
@@ -470,6 +474,7 @@ export class Sequential {
             : "the weights of the last finite step were kept";
           const msg = `loss became ${l} at epoch ${epoch + 1}, batch ${b + 1}; training stopped and ${kept}`;
           history.stopReason = msg;
+          stoppedBy = "nonFinite";
           if (!quietOnNaN) throw new NonFiniteError(msg);
           this.stopTraining = true;
           break;
@@ -494,9 +499,13 @@ export class Sequential {
       history.epoch.push(epoch);
       for (const [k, v] of Object.entries(logs)) (history.history[k] ??= []).push(v);
       for (const c of callbacks) await c.onEpochEnd?.(epoch, logs);
-      if (this.stopTraining && !history.stopReason) history.stopReason = `stopped by a callback after epoch ${epoch + 1}`;
+      if (this.stopTraining && !history.stopReason) {
+        history.stopReason = `stopped by a callback after epoch ${epoch + 1}`;
+        stoppedBy = "callback";
+      }
     }
     for (const c of callbacks) await c.onTrainEnd?.({});
+    logger?.trainEnd(this.epochsTrained, stoppedBy, history.stopReason);
     return history;
   }
 
