@@ -12,7 +12,7 @@ export * as callbacks from "./models/callbacks.js";
 export { Optimizer, clipGradients, type OptimizerConfig, type OptimizerName } from "./optim/optimizers.js";
 export { Sequential, sequential, type SequentialOptions, type CompileArgs, type FitArgs, type History, type EvaluateArgs, type PredictArgs } from "./models/sequential.js";
 export type { Callback, Logs } from "./models/callbacks.js";
-export { consoleProgress, setDefaultProgress, type ProgressRenderer, type EpochStart, type BatchEnd, type EpochEnd } from "./models/progress.js";
+export { consoleProgress, setDefaultProgress, type ProgressRenderer, type EpochStart, type BatchEnd, type EpochEnd, type RunContext, type TrainEnd } from "./models/progress.js";
 export { saveModel } from "./models/save.js";
 export { loadModel } from "./models/load.js";
 export { useFileSystem, type FileSystem } from "./io/fs.js";

@@ -5,7 +5,6 @@ import "./install_node.js";
 
 export * from "./browser.js";
 export { terminalProgress, calmProgress, type CalmProgressOptions } from "./cli/progress.js";
-export type { RunContext, TrainEnd } from "./models/progress.js";
 export * as forecasting from "./forecast/index.js";
 export { forecast, loadSeries, type ForecastOptions, type ForecastResult, type SeriesInput } from "./forecast/index.js";
-export { renderReportHtml, writeReport, type ForecastReportData } from "./report/index.js";
+export { renderReportHtml, writeReport, renderModelReportHtml, writeModelReport, type ForecastReportData, type ModelReportData } from "./report/index.js";

@@ -5,6 +5,7 @@ import { readFileSync } from "node:fs";
 import { DataError, ConfigError, ShapeError, ModelFormatError, NonFiniteError } from "../tensor/errors.js";
 import { runForecast, type ForecastCliOptions } from "./forecast.js";
 import { runTrain, runEvaluate, runPredict, runSummary } from "./run.js";
+import { runInspect, type InspectCliOptions } from "./inspect.js";
 import { setDefaultBackend, backendName } from "../backend/index.js";
 import { setDefaultThreads } from "../models/parallel.js";
 
@@ -119,6 +120,23 @@ Example:
     .addHelpText("after", "\nExamples:\n  $ recurrent predict runs/seattle-lstm\n  $ recurrent predict runs/seattle-lstm --csv new-weather.csv --json")
     .action(async (run: string, opts: { csv?: string; json: boolean }) => {
       await runPredict(run, opts);
+    });
+
+  program
+    .command("inspect")
+    .description("Show what a trained run's LSTM or GRU does on one window of its data: every gate and state, unit by unit, step by step.")
+    .argument("<run>", "run directory written by `recurrent train`")
+    .option("--csv <file>", "other data with the same columns (default: the run's own data)")
+    .option("--layer <name-or-index>", "which recurrent layer (default: the first LSTM or GRU)")
+    .option("--sample <k>", "which lookback window: 0 is the first, -1 (default) the last", (v) => {
+      const n = Number(v);
+      if (!Number.isInteger(n)) throw new InvalidArgumentError(`--sample must be an integer, got "${v}"`);
+      return n;
+    })
+    .option("--svg <file>", "also write the heatmaps as a standalone SVG")
+    .addHelpText("after", "\nExamples:\n  $ recurrent inspect runs/seattle-lstm\n  $ recurrent inspect runs/seattle-lstm --sample 0 --layer lstm --svg gates.svg")
+    .action(async (run: string, opts: InspectCliOptions) => {
+      await runInspect(run, opts);
     });
 
   program

@@ -4,6 +4,17 @@ import { prepareOutDir } from "./out.js";
 import { trainRun, evaluateRun, predictRun, summaryOf, readRunConfig } from "../forecast/config_run.js";
 import { metricsTable } from "./terminal.js";
 import { calmProgress } from "./progress.js";
+import { runReport } from "../forecast/run_report.js";
+import { writeModelReport } from "../report/model_report.js";
+import { fileSystem } from "../io/fs.js";
+
+/** report.html of a run directory (training curves, test predictions, gates, metrics). */
+async function writeRunReport(runDir: string): Promise<string> {
+  const fs = fileSystem("report");
+  const path = fs.join(runDir, "report.html");
+  writeModelReport(path, await runReport(runDir));
+  return path;
+}
 
 export async function runTrain(config: string, opts: { out: string; force: boolean; quiet: boolean; verbose: boolean }): Promise<void> {
   readRunConfig(config); // validate before touching --out
@@ -13,13 +24,15 @@ export async function runTrain(config: string, opts: { out: string; force: boole
     : opts.verbose ? { verbose: process.stdout.isTTY ? (1 as const) : (2 as const) }
     : { verbose: 2 as const, progress: calmProgress(process.stdout) };
   const { metrics, run } = await trainRun(config, opts.out, progress);
-  process.stdout.write(`\nTest span: last ${run.testSize} of ${run.n} ${run.freq} points (to ${run.lastDate}); saved to ${opts.out}\n`);
+  const report = await writeRunReport(opts.out);
+  process.stdout.write(`\nTest span: last ${run.testSize} of ${run.n} ${run.freq} points (to ${run.lastDate}); saved to ${opts.out}, report in ${report}\n`);
   process.stdout.write(metricsTable(metrics) + "\n");
 }
 
 export async function runEvaluate(runDir: string, opts: { json: boolean }): Promise<void> {
   const metrics = await evaluateRun(runDir);
-  process.stdout.write(opts.json ? JSON.stringify(metrics, null, 2) + "\n" : metricsTable(metrics) + "\n");
+  const report = await writeRunReport(runDir);
+  process.stdout.write(opts.json ? JSON.stringify(metrics, null, 2) + "\n" : `${metricsTable(metrics)}\nReport: ${report}\n`);
 }
 
 export async function runPredict(runDir: string, opts: { csv?: string; json: boolean }): Promise<void> {

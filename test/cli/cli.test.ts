@@ -187,8 +187,24 @@ describe("train, evaluate, predict, summary from a config file", () => {
     expect(t.out).toMatch(/seasonal naive/);
     expect(existsSync(join(out, "run.json"))).toBe(true);
 
+    expect(t.out).toContain(join(out, "report.html"));
+    const html = readFileSync(join(out, "report.html"), "utf8");
+    for (const id of ["history", "predictions", "gates", "metrics", "model-summary"]) expect(html).toContain(`id="${id}"`);
+
+    rmSync(join(out, "report.html"));
     const e = await cli("evaluate", out, "--json");
     expect(e.code).toBe(0);
+    expect(existsSync(join(out, "report.html"))).toBe(true);
+
+    const svg = join(dir, "gates.svg");
+    const g = await cli("inspect", out, "--sample", "0", "--svg", svg);
+    expect(g.code).toBe(0);
+    expect(g.out).toMatch(/^lstm \(LSTM\), window 0 of \d+: 2010-01 to 2010-12/);
+    for (const panel of ["input gate", "forget gate", "output gate", "cell state", "hidden state"]) expect(g.out.toLowerCase()).toContain(panel);
+    expect(readFileSync(svg, "utf8")).toMatch(/^<svg[\s\S]*<\/svg>\s*$/);
+    const notRecurrent = await cli("inspect", out, "--layer", "dense");
+    expect(notRecurrent.code).toBe(2);
+    expect(notRecurrent.err).toMatch(/layer "dense" is a Dense; choose an LSTM or GRU layer \(lstm\)/);
     const m = JSON.parse(e.out) as Record<string, { mae: number }>;
     expect(Object.keys(m).sort()).toEqual(["drift", "model", "naive", "seasonalNaive"]);
     // The run is scored by the forecaster's rolling-origin backtest: same origins, same baselines.
