@@ -6,8 +6,8 @@ import { readFileSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { sequential, layers, callbacks, Tensor, Rng, type Sequential } from "../src/index.js";
-import { isMain, parseExampleArgs, positiveInt, positiveNumber, runCli, type Log } from "./common.js";
+import { sequential, layers, callbacks, Tensor, Rng, plotHistory, type Sequential } from "../src/index.js";
+import { isMain, parseExampleArgs, positiveInt, positiveNumber, runCli, gatesPlot, writePlots, type Log } from "./common.js";
 
 export const TEXT_PATH = fileURLToPath(new URL("../data/coriolanus.txt", import.meta.url));
 
@@ -168,6 +168,14 @@ export async function main(argv: string[] = [], log: Log = console.log): Promise
   await writeFile(join(args.out, "vocab.json"), JSON.stringify(corpus.vocab) + "\n");
   await writeFile(join(args.out, "sample.txt"), text1 + "\n");
   log(`model, vocab.json and sample.txt written to ${args.out}`);
+  const lstm = model.layers.find((l) => l instanceof layers.LSTM)!;
+  // The model reads exactly seqLen characters, so the gates are drawn on held-out text of that length.
+  const lastSeq = x.slice0(n - 1, n);
+  const shown = Array.from(lastSeq.data, (id) => corpus.vocab[id]!).join("");
+  await writePlots(args.out, {
+    history: plotHistory(history),
+    gates: gatesPlot(model.inspect(lstm.name, lastSeq), `${lstm.name} reading ${JSON.stringify(shown.slice(0, 24))}…`),
+  }, "history", log);
   return {
     chars: text.length, vocab: V, unigramEntropy: h0, trainLoss, valLoss,
     epochsRun: history.epoch.length, sample: text1, seconds: (performance.now() - t0) / 1000,

@@ -1,11 +1,13 @@
-// Shared plumbing for the runnable examples: command-line flags, the output directory, small tables
-// and "run main() only when executed directly" (the learning tests import each main()).
+// Shared plumbing for the runnable examples: command-line flags, the output directory, small tables,
+// charts as SVG files and "run main() only when executed directly" (the learning tests import each main()).
 
 import { realpathSync } from "node:fs";
+import { mkdir, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { plotGates, toSvg, Tensor, type Plot } from "../src/index.js";
 
 /** Where an example prints; tests pass a collector instead of console.log. */
 export type Log = (line: string) => void;
@@ -109,4 +111,41 @@ export function table(head: string[], rows: (string | number)[][]): string {
   const w = head.map((h, i) => Math.max(h.length, ...cells.map((r) => r[i]!.length)));
   const line = (r: string[]): string => r.map((c, i) => c.padStart(w[i]!)).join("  ");
   return [line(head), line(w.map((n) => "-".repeat(n))), ...cells.map(line)].join("\n");
+}
+
+/**
+ * Writes `<name>.svg` under `out` for each plot, prints the terminal rendering of `show` (the one
+ * chart worth reading without opening a file) and one line naming the files; returns their paths.
+ */
+export async function writePlots(out: string, plots: Record<string, Plot>, show: string, log: Log): Promise<string[]> {
+  const shown = plots[show];
+  if (!shown) throw new Error(`writePlots: no plot named "${show}"`);
+  await mkdir(out, { recursive: true });
+  const files = await Promise.all(Object.entries(plots).map(async ([name, plot]) => {
+    const file = join(out, `${name}.svg`);
+    await writeFile(file, await toSvg(plot.spec));
+    return file;
+  }));
+  log(`\n${shown.terminal}`);
+  log(`\n${files.length === 1 ? "chart" : "charts"} written: ${files.join(", ")}`);
+  return files;
+}
+
+/**
+ * plotGates on one sample's first `units` units. A wide layer's full heatmap is unreadable at
+ * a few pixels per row, and its SVG, one rect per unit and step, runs to megabytes; a per-rect
+ * screen-reader label would double that for images nobody tabs through.
+ */
+export function gatesPlot(internals: Parameters<typeof plotGates>[0], title: string, units = 16): Plot {
+  const cut: Record<string, Tensor> = {};
+  for (const [key, t] of Object.entries(internals) as [string, Tensor][]) {
+    const [, T, H] = t.shape as [number, number, number];
+    const k = Math.min(units, H);
+    const data = new Float32Array(T * k);
+    for (let s = 0; s < T; s++) data.set(t.data.subarray(s * H, s * H + k), s * k);
+    cut[key] = new Tensor(data, [1, T, k]);
+  }
+  const H = internals.hiddenState.shape[2]!;
+  const plot = plotGates(cut as unknown as typeof internals, { title: H > units ? `${title}, units 0–${units - 1} of ${H}` : title });
+  return { ...plot, spec: { ...plot.spec, config: { ...(plot.spec.config as object), mark: { aria: false } } } };
 }

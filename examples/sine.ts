@@ -4,10 +4,12 @@
 
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { sequential, layers, callbacks, Tensor, Rng, type Sequential } from "../src/index.js";
+import {
+  sequential, layers, callbacks, Tensor, Rng, plotHistory, plotPredictions, plotScatter, type Sequential,
+} from "../src/index.js";
 import { makeWindows } from "../src/data/index.js";
 import { rmse } from "../src/forecast/metrics.js";
-import { isMain, mean, parseExampleArgs, runCli, table, type Log } from "./common.js";
+import { isMain, mean, parseExampleArgs, runCli, table, gatesPlot, writePlots, type Log } from "./common.js";
 
 /** The series: sin(step·t) plus Gaussian noise; `clean` is the same without noise. */
 export function sineSeries(length: number, opts: { step?: number; noise?: number; seed?: number } = {}): {
@@ -102,6 +104,7 @@ export async function main(argv: string[] = [], log: Log = console.log): Promise
   const xVal = x.slice0(split, N);
   const yVal = y.slice0(split, N);
   const valMse = model.evaluate(xVal, yVal).loss;
+  const valPred = model.predict(xVal).data;
   // Baselines on the same validation windows: the training mean, and "next = last input".
   const trainMean = mean(w.Y.subarray(0, split));
   let meanSq = 0, persistSq = 0;
@@ -147,6 +150,16 @@ export async function main(argv: string[] = [], log: Log = console.log): Promise
   const csv = ["step,observed,clean,forecast", ...Array.from(forecast, (f, h) => `${h + 1},${truth[h]},${truthClean[h]},${f}`)];
   await writeFile(join(args.out, "forecast.csv"), csv.join("\n") + "\n");
   log(`\nmodel and forecast.csv written to ${args.out}`);
+  const firstLstm = model.layers.find((l) => l instanceof layers.LSTM)!;
+  await writePlots(args.out, {
+    history: plotHistory(history),
+    predictions: plotPredictions(
+      { actual: [...truth], predicted: [...forecast], baselines: { "clean sine": [...truthClean] }, labels: ["observed", "forecast"] },
+      { title: `Recursive ${horizon}-step forecast` },
+    ),
+    scatter: plotScatter({ actual: [...yVal.data], predicted: [...valPred] }, { title: "One step ahead, validation windows" }),
+    gates: gatesPlot(model.inspect(firstLstm.name, xVal.slice0(0, 1)), `${firstLstm.name} on the first validation window`),
+  }, "predictions", log);
   return result;
 }
 

@@ -5,12 +5,12 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { sequential, layers, callbacks, Tensor } from "../src/index.js";
+import { sequential, layers, callbacks, Tensor, plotHistory, plotPredictions, plotScatter } from "../src/index.js";
 import {
   MinMaxScaler, formatDate, makeTimestamp, makeWindows, readCsv, sliceWindows, toTimeSeries,
 } from "../src/data/index.js";
 import { mae, rmse } from "../src/forecast/metrics.js";
-import { isMain, parseExampleArgs, runCli, table, type Log } from "./common.js";
+import { isMain, parseExampleArgs, runCli, table, gatesPlot, writePlots, type Log } from "./common.js";
 
 const CSV = fileURLToPath(new URL("../node_modules/vega-datasets/data/sp500-2000.csv", import.meta.url));
 const LOOKBACK = 60;
@@ -94,7 +94,8 @@ export async function main(argv: string[] = [], log: Log = console.log): Promise
     verbose: args.verbose,
   });
 
-  const pred = scaler.inverseTransform(model.predict(new Tensor(test.X, [nTest, LOOKBACK, 1])).data);
+  const xTest = new Tensor(test.X, [nTest, LOOKBACK, 1]);
+  const pred = scaler.inverseTransform(model.predict(xTest).data);
   const actual = test.origins.map((o) => high[o + 1]!);
   const naive = test.origins.map((o) => high[o]!); // tomorrow's High = today's High
   const result: Sp500Result = {
@@ -128,6 +129,17 @@ export async function main(argv: string[] = [], log: Log = console.log): Promise
   const csv = ["date,actual,lstm,naive", ...actual.map((a, i) => `${formatDate(dates[test.origins[i]! + 1]!)},${a},${pred[i]},${naive[i]}`)];
   await writeFile(join(args.out, "predictions.csv"), csv.join("\n") + "\n");
   log(`\npredictions.csv written to ${args.out}`);
+  const firstLstm = model.layers.find((l) => l instanceof layers.LSTM)!;
+  const span = `${result.testFrom} to ${result.testTo}`;
+  await writePlots(args.out, {
+    history: plotHistory(history),
+    predictions: plotPredictions(
+      { actual, predicted: [...pred], baselines: { "tomorrow = today": naive }, labels: ["actual", "LSTM"] },
+      { title: `Next-day High, test days ${span}` },
+    ),
+    scatter: plotScatter({ actual, predicted: [...pred] }, { title: `LSTM vs actual High, ${span}` }),
+    gates: gatesPlot(model.inspect(firstLstm.name, xTest.slice0(0, 1)), `${firstLstm.name} on the first test window`),
+  }, "predictions", log);
   return result;
 }
 

@@ -6,12 +6,12 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { sequential, layers, callbacks, Tensor } from "../src/index.js";
+import { sequential, layers, callbacks, Tensor, plotHistory, plotPredictions } from "../src/index.js";
 import {
   MinMaxScaler, derive, filterRows, formatDate, makeWindows, readCsv, resample, sliceWindows, toTimeSeries,
 } from "../src/data/index.js";
 import { rmse } from "../src/forecast/metrics.js";
-import { isMain, parseExampleArgs, runCli, table, type Log } from "./common.js";
+import { isMain, parseExampleArgs, runCli, table, gatesPlot, writePlots, type Log } from "./common.js";
 
 const CSV = fileURLToPath(new URL("../node_modules/vega-datasets/data/weather.csv", import.meta.url));
 const STEPS = 18; // weeks in and weeks out
@@ -99,7 +99,8 @@ export async function main(argv: string[] = [], log: Log = console.log): Promise
     verbose: args.verbose,
   });
 
-  const pred = scaler.inverseTransform(model.predict(new Tensor(test.X, [M, STEPS, 1])).data); // [M·18] °C
+  const xTest = new Tensor(test.X, [M, STEPS, 1]);
+  const pred = scaler.inverseTransform(model.predict(xTest).data); // [M·18] °C
   const actual = new Float64Array(M * STEPS);
   const seasonal = new Float64Array(M * STEPS);
   const naive = new Float64Array(M * STEPS);
@@ -151,6 +152,21 @@ export async function main(argv: string[] = [], log: Log = console.log): Promise
   });
   await writeFile(join(args.out, "forecasts.csv"), csv.join("\n") + "\n");
   log(`\nforecasts.csv written to ${args.out}`);
+  const lastWeeks = (xs: Float64Array) => [...xs.subarray(last * STEPS, (last + 1) * STEPS)];
+  // model.inspect reaches top-level LSTM and GRU layers only; the encoder's LSTM sits inside
+  // Bidirectional, and its forward copy reads the input weeks as they are.
+  const encoder = (model.layers.find((l) => l instanceof layers.Bidirectional) as layers.Bidirectional).forwardLayer;
+  await writePlots(args.out, {
+    history: plotHistory(history),
+    predictions: plotPredictions(
+      {
+        actual: lastWeeks(actual), predicted: lastWeeks(pred),
+        baselines: { "last year": lastWeeks(seasonal), "repeat last week": lastWeeks(naive) }, labels: ["actual", "BiLSTM"],
+      },
+      { title: `${location}, °C, the ${STEPS} weeks from ${formatDate(dates[test.origins[last]! + 1]!)}` },
+    ),
+    gates: gatesPlot((encoder as layers.LSTM).inspect(xTest.slice0(last, last + 1)), `encoder ${encoder.name} on the last test window`),
+  }, "predictions", log);
   return result;
 }
 

@@ -1,7 +1,8 @@
 // Learning check (d): every example runs end to end in --quick mode (real data, real architecture,
-// a few windows and one epoch), prints its summary and metrics, and writes only under --out.
+// a few windows and one epoch), prints its summary and metrics, and writes only under --out,
+// its charts included.
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { main as sine } from "../../examples/sine.js";
@@ -18,6 +19,15 @@ afterAll(() => rmSync(out, { recursive: true, force: true }));
 function collector(): { log: (s: string) => void; text: () => string } {
   const lines: string[] = [];
   return { log: (s) => lines.push(s), text: () => lines.join("\n") };
+}
+
+/** Each chart is a standalone SVG document with drawn marks, not an empty frame. */
+function expectSvgs(dir: string, names: string[]): void {
+  for (const name of names) {
+    const svg = readFileSync(join(out, dir, `${name}.svg`), "utf8");
+    expect(svg.startsWith("<svg"), `${dir}/${name}.svg`).toBe(true);
+    expect(svg, `${dir}/${name}.svg`).toContain("<path");
+  }
 }
 
 const quick = (name: string, ...extra: string[]): string[] => ["--quick", "--verbose", "0", "--out", join(out, name), ...extra];
@@ -38,6 +48,7 @@ describe("examples --quick", () => {
     expect(Number.isFinite(r.forecastRmse)).toBe(true);
     expect(existsSync(join(out, "sine", "forecast.csv"))).toBe(true);
     expect(existsSync(join(out, "sine", "model", "model.json"))).toBe(true);
+    expectSvgs("sine", ["history", "predictions", "scatter", "gates"]);
   });
 
   it("sp500", async () => {
@@ -52,6 +63,7 @@ describe("examples --quick", () => {
     expect(r.naiveRmse).toBeLessThan(30);
     expect(Number.isFinite(r.rmse)).toBe(true);
     expect(existsSync(join(out, "sp500", "predictions.csv"))).toBe(true);
+    expectSvgs("sp500", ["history", "predictions", "scatter", "gates"]);
   });
 
   it("weather_encdec, both locations", async () => {
@@ -65,6 +77,7 @@ describe("examples --quick", () => {
       expect(r.seasonalNaiveRmse).toBeLessThan(r.naiveRmse);
       expect(Number.isFinite(r.rmse)).toBe(true);
       expect(existsSync(join(out, `weather-${location}`, "forecasts.csv"))).toBe(true);
+      expectSvgs(`weather-${location}`, ["history", "predictions", "gates"]);
     }
   });
 
@@ -81,6 +94,7 @@ describe("examples --quick", () => {
     const again = await charRnn(quick("char2", ...args), () => {});
     expect(again.sample).toBe(r.sample);
     expect(existsSync(join(out, "char", "sample.txt"))).toBe(true);
+    expectSvgs("char", ["history", "gates"]);
   });
 
   it("rejects unknown flags", async () => {
