@@ -28,8 +28,8 @@ const LIBRARIES = [
 
 let librariesCache: string | null = null;
 
-/** The three prebuilt bundles as inline scripts (shared by every report page). */
-export function inlineLibraries(): string {
+/** The three prebuilt bundles, read once from the installed packages. */
+function inlineLibraries(): string {
   if (librariesCache !== null) return librariesCache;
   const fs = fileSystem("report");
   const parts = LIBRARIES.map(({ pkg, file }) => {
@@ -41,7 +41,7 @@ export function inlineLibraries(): string {
   return librariesCache;
 }
 
-export const CSS = `
+const CSS = `
 :root { color-scheme: light; }
 * { box-sizing: border-box; }
 body { margin: 0; font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif;
@@ -73,7 +73,7 @@ pre { margin: 0; overflow-x: auto; font: 12.5px/1.45 ui-monospace, SFMono-Regula
 // Runs in the page: draws each chart, then records on its <figure> whether it drew
 // (data-status="ok" | "error") and how many warnings vega logged (data-warnings), so a headless
 // browser's DOM says whether the charts rendered.
-export const PAGE_SCRIPT = `
+const PAGE_SCRIPT = `
 (function () {
   var charts = JSON.parse(document.getElementById("report-charts").textContent);
   charts.forEach(function (c) {
@@ -141,7 +141,7 @@ function headline(d: ForecastReportData): string {
   return `<p class="headline">The model's MAE (${escapeHtml(formatSig(model))}) is ${verdict} that of the best baseline, ${escapeHtml(methodLabel(bestKey))} (${escapeHtml(formatSig(bestM.mae))}).</p>`;
 }
 
-export function figure(c: ChartDef): string {
+function figure(c: ChartDef): string {
   const body = c.spec ? `<div class="chart"></div>` : `<p class="empty">${escapeHtml(c.empty ?? "Nothing to draw.")}</p>`;
   return `<figure id="${c.id}"${c.spec ? "" : ' data-status="empty"'}>
 <h2>${escapeHtml(c.heading)}</h2>
@@ -173,35 +173,40 @@ ${notes.length > 0 ? `<ul class="notes">${notes.map((n) => `<li>${escapeHtml(n)}
 </header>`;
 }
 
-/** The whole report page. Self-contained: it opens offline and draws its charts as SVG. */
-export function renderReportHtml(data: ForecastReportData): string {
-  const charts = reportCharts(data);
-  const drawable = charts.filter((c) => c.spec !== null).map((c) => ({ id: c.id, spec: c.spec }));
+/**
+ * A report page around `sections` (HTML): its charts drawn as SVG when opened, offline (the
+ * libraries are inlined), then the model summary; `data` is embedded as JSON when given.
+ */
+export function reportPage(p: { title: string; sections: string[]; charts: ChartDef[]; summary: string; data?: unknown }): string {
+  const drawable = p.charts.filter((c) => c.spec !== null).map((c) => ({ id: c.id, spec: c.spec }));
   return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(data.title)}</title>
+<title>${escapeHtml(p.title)}</title>
 <style>${CSS}</style>
 </head>
 <body>
 <main>
-${header(data)}
-${metricsSection(data)}
-${charts.map(figure).join("\n")}
+${p.sections.join("\n")}
+${p.charts.map(figure).join("\n")}
 <figure id="model-summary">
 <h2>Model</h2>
-<pre>${escapeHtml(data.summary)}</pre>
+<pre>${escapeHtml(p.summary)}</pre>
 </figure>
 </main>
-<script type="application/json" id="report-data">${jsonForScript(data)}</script>
-<script type="application/json" id="report-charts">${jsonForScript(drawable)}</script>
+${p.data === undefined ? "" : `<script type="application/json" id="report-data">${jsonForScript(p.data)}</script>\n`}<script type="application/json" id="report-charts">${jsonForScript(drawable)}</script>
 ${inlineLibraries()}
 <script>${PAGE_SCRIPT}</script>
 </body>
 </html>
 `;
+}
+
+/** The whole forecast report page. Self-contained: it opens offline and draws its charts as SVG. */
+export function renderReportHtml(data: ForecastReportData): string {
+  return reportPage({ title: data.title, sections: [header(data), metricsSection(data)], charts: reportCharts(data), summary: data.summary, data });
 }
 
 /** Write the report to `path` atomically (parent directories are created). */

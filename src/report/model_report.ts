@@ -4,7 +4,7 @@
 
 import { fileSystem } from "../io/fs.js";
 import type { ChartDef } from "./charts.js";
-import { CSS, PAGE_SCRIPT, escapeHtml, figure, inlineLibraries, jsonForScript } from "./html.js";
+import { escapeHtml, reportPage } from "./html.js";
 import { formatSig } from "./format.js";
 
 export interface ModelReportData {
@@ -39,34 +39,11 @@ ${d.metricsNote ? `<p class="note">${escapeHtml(d.metricsNote)}</p>` : ""}
 
 /** The whole page. */
 export function renderModelReportHtml(d: ModelReportData): string {
-  const drawable = d.charts.filter((c) => c.spec !== null).map((c) => ({ id: c.id, spec: c.spec }));
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(d.title)}</title>
-<style>${CSS}</style>
-</head>
-<body>
-<main>
-<header>
+  const header = `<header>
 <h1>${escapeHtml(d.title)}</h1>
 <dl>${d.facts.map(([k, v]) => `<div><dt>${escapeHtml(k)}</dt><dd data-key="${escapeHtml(k)}">${escapeHtml(v)}</dd></div>`).join("")}</dl>
-</header>
-${metricsTable(d)}
-${d.charts.map(figure).join("\n")}
-<figure id="model-summary">
-<h2>Model</h2>
-<pre>${escapeHtml(d.summary)}</pre>
-</figure>
-</main>
-<script type="application/json" id="report-charts">${jsonForScript(drawable)}</script>
-${inlineLibraries()}
-<script>${PAGE_SCRIPT}</script>
-</body>
-</html>
-`;
+</header>`;
+  return reportPage({ title: d.title, sections: [header, metricsTable(d)], charts: d.charts, summary: d.summary });
 }
 
 /** Write the page to `path` atomically (parent directories are created). */
