@@ -63,7 +63,10 @@ export function buildProgram(): Command {
     .addOption(new Option("--model <preset>", "model preset").choices(["lstm", "stacked-lstm", "gru", "bilstm-seq2seq"]))
     .addOption(new Option("--strategy <s>", "multi-step strategy").choices(["direct", "recursive"]))
     .option("--epochs <n>", "maximum training epochs (early stopping may end sooner)", positiveInt("--epochs"))
-    .option("--seed <n>", "random seed", (v) => Number.parseInt(v, 10))
+    .option("--seed <n>", "random seed (a non-negative integer)", (v) => {
+      if (!/^\d+$/.test(v) || !Number.isSafeInteger(Number(v))) throw new InvalidArgumentError(`--seed must be a non-negative integer, got "${v}"`);
+      return Number(v);
+    })
     .option("--out <dir>", "write forecast.csv, metrics.json, the model and report.html here")
     .option("--force", "allow --out to overwrite another run's files", false)
     .option("--json", "print the result as JSON on stdout (nothing else on stdout)", false)

@@ -257,6 +257,14 @@ describe("--backend and --threads", () => {
     }
   });
 
+  it("--seed takes a non-negative integer only", async () => {
+    for (const bad of ["abc", "1.5", "-3", "7x"]) {
+      const r = await cli("forecast", "--seed", bad, "--json");
+      expect(r.code).toBe(2);
+      expect(r.err).toContain(`--seed must be a non-negative integer, got "${bad}"`);
+    }
+  });
+
   it("refuse values they do not know", async () => {
     const b = await cli("--backend", "gpu", "summary", "x.json");
     expect(b.code).toBe(2);
