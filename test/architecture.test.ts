@@ -20,9 +20,10 @@ const LAYERS: Record<string, string[]> = {
   models: ["io", "optim", "layers", "backend", "kernels", "tensor"],
   data: ["io", "tensor"],
   report: ["io", "tensor"],
+  interop: ["models", "io", "optim", "layers", "backend", "kernels", "tensor"],
   forecast: ["report", "data", "models", "io", "optim", "layers", "backend", "kernels", "tensor"],
   node: ["models", "io", "optim", "layers", "backend", "kernels", "tensor"],
-  cli: ["node", "forecast", "report", "data", "models", "io", "optim", "layers", "backend", "kernels", "tensor"],
+  cli: ["node", "interop", "forecast", "report", "data", "models", "io", "optim", "layers", "backend", "kernels", "tensor"],
 };
 
 /** Where Node may be used: the CLI, the worker-thread host, and the one file-system adapter. */
