@@ -1,0 +1,207 @@
+// Keras import: every fixture of scripts/keras_fixtures.py (Keras 3 .keras archives and legacy .h5
+// models, written from Keras's documented layouts) imports and predicts what an independent numpy
+// forward pass computed; broken files are refused with a ModelFormatError naming layer and weight.
+
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { unzipSync, zipSync, strToU8, strFromU8 } from "fflate";
+import { Tensor, ModelFormatError } from "../../src/index.js";
+import { importKeras, importKerasBytes, kerasFileKind, snakeCase } from "../../src/interop/keras.js";
+
+const DIR = new URL("../fixtures/keras/", import.meta.url);
+const path = (name: string): string => new URL(name, DIR).pathname;
+const bytes = (name: string): Uint8Array => new Uint8Array(readFileSync(path(name)));
+
+// Relative to the largest reference magnitude: the reference ran in float64 from the same float32
+// weights, we run in float32, so the two differ by float32 rounding (~1e-7 of the scale).
+const TOL = 1e-5;
+
+interface Expected {
+  x: { shape: number[]; data: number[] };
+  y: { shape: number[]; data: number[] };
+}
+
+function rel(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  expect(a.length).toBe(b.length);
+  let d = 0, m = 0;
+  for (let i = 0; i < b.length; i++) {
+    d = Math.max(d, Math.abs(a[i]! - b[i]!));
+    m = Math.max(m, Math.abs(b[i]!));
+  }
+  return d / Math.max(m, 1e-6);
+}
+
+const CASES = [
+  "lstm_dense", "stacked_lstm", "gru_reset_after", "gru_reset_before", "simple_rnn",
+  "bidirectional_lstm", "encoder_decoder", "embedding_lstm", "functional_chain",
+];
+
+/** The error `f` rejects with; fails the test when it resolves or rejects with another class. */
+async function refusal(f: () => Promise<unknown>): Promise<ModelFormatError> {
+  let err: unknown = null;
+  try {
+    await f();
+  } catch (e) {
+    err = e;
+  }
+  expect(err, "expected a ModelFormatError").toBeInstanceOf(ModelFormatError);
+  return err as ModelFormatError;
+}
+
+/** lstm_dense.keras with config.json edited, re-zipped in memory. */
+function editedArchive(edit: (config: Record<string, any>) => void, source = "lstm_dense.keras"): Uint8Array {
+  const files = unzipSync(bytes(source));
+  const config = JSON.parse(strFromU8(files["config.json"]!)) as Record<string, any>;
+  edit(config);
+  return zipSync({ ...files, "config.json": strToU8(JSON.stringify(config)) });
+}
+
+describe("importKeras: fixtures predict the reference outputs", () => {
+  const worst: Record<string, number> = {};
+  for (const name of CASES) {
+    for (const ext of ["keras", "h5"] as const) {
+      it(`${name}.${ext}`, async () => {
+        const ref = JSON.parse(readFileSync(path(`${name}.expected.json`), "utf8")) as Expected;
+        const model = await importKeras(path(`${name}.${ext}`));
+        const x = new Tensor(Float32Array.from(ref.x.data), ref.x.shape);
+        const y = model.predict(x);
+        expect(y.shape).toEqual(ref.y.shape);
+        const e = rel(y.data, ref.y.data);
+        worst[`${name}.${ext}`] = e;
+        expect(e).toBeLessThan(TOL);
+      });
+    }
+  }
+  it("reports the largest error", () => {
+    const entries = Object.entries(worst);
+    if (entries.length) {
+      const [k, v] = entries.reduce((a, b) => (b[1] > a[1] ? b : a));
+      console.log(`keras import: max relative error ${v.toExponential(2)} (${k}) over ${entries.length} files`);
+    }
+  });
+});
+
+describe("importKeras: what it builds", () => {
+  it("keeps Keras's layer names, kinds and shapes", async () => {
+    const model = await importKeras(path("encoder_decoder.keras"));
+    expect(model.layers.map((l) => `${l.name}:${l.className}`)).toEqual([
+      "lstm:LSTM", "repeat_vector:RepeatVector", "lstm_1:LSTM", "time_distributed:TimeDistributed",
+    ]);
+    expect(model.inputShape).toEqual([6, 3]);
+    expect(model.outputShape).toEqual([3, 2]);
+    const h5 = await importKeras(path("encoder_decoder.h5"));
+    expect(Array.from(h5.parameters)).toEqual(Array.from(model.parameters));
+  });
+
+  it("maps GRU reset_after and Bidirectional merge modes from the config", async () => {
+    const after = await importKeras(path("gru_reset_after.keras"));
+    const before = await importKeras(path("gru_reset_before.keras"));
+    expect((after.layers[0] as unknown as { resetAfter: boolean }).resetAfter).toBe(true);
+    expect((before.layers[0] as unknown as { resetAfter: boolean }).resetAfter).toBe(false);
+    const bi = await importKeras(path("bidirectional_lstm.keras"));
+    expect(bi.layers.map((l) => (l as unknown as { mergeMode?: string }).mergeMode)).toEqual(["concat", "ave", undefined, undefined]);
+  });
+
+  it("importKerasBytes gives the same model from memory", async () => {
+    const a = await importKeras(path("functional_chain.keras"));
+    const b = await importKerasBytes(bytes("functional_chain.keras"), "keras");
+    const c = await importKerasBytes(bytes("functional_chain.h5"), "h5");
+    expect(Array.from(b.parameters)).toEqual(Array.from(a.parameters));
+    expect(Array.from(c.parameters)).toEqual(Array.from(a.parameters));
+    expect(kerasFileKind(bytes("functional_chain.keras"))).toBe("keras");
+    expect(kerasFileKind(bytes("functional_chain.h5"))).toBe("h5");
+    expect(kerasFileKind(strToU8("hello"))).toBe(null);
+  });
+
+  it("an open sequence length needs inputShape, which must fit the file", async () => {
+    const open = editedArchive((c) => { c.config.layers[0].config.batch_shape = [null, null, 3]; });
+    const err = await refusal(() => importKerasBytes(open, "keras"));
+    expect(err.message).toMatch(/\[null, null, 3\].*inputShape/);
+    const ref = JSON.parse(readFileSync(path("lstm_dense.expected.json"), "utf8")) as Expected;
+    const model = await importKerasBytes(open, "keras", { inputShape: [6, 3] });
+    expect(rel(model.predict(new Tensor(Float32Array.from(ref.x.data), ref.x.shape)).data, ref.y.data)).toBeLessThan(TOL);
+    const bad = await refusal(() => importKerasBytes(open, "keras", { inputShape: [6, 4] }));
+    expect(bad.message).toMatch(/\[6, 4\] does not fit/);
+  });
+
+  it("snake_case of class names follows Keras's naming", () => {
+    expect(["LSTM", "GRU", "SimpleRNN", "TimeDistributed", "RepeatVector", "InputLayer", "Dense"].map(snakeCase))
+      .toEqual(["lstm", "gru", "simple_rnn", "time_distributed", "repeat_vector", "input_layer", "dense"]);
+  });
+});
+
+describe("importKeras: refusals name the layer and the weight", () => {
+  it("unknown layer class", async () => {
+    const err = await refusal(() => importKeras(path("bad_unknown_layer.keras")));
+    expect(err.message).toContain('layer "lstm" (ConvLSTM1D)');
+    expect(err.message).toContain('unknown layer class "ConvLSTM1D"');
+  });
+
+  it("missing weight in model.weights.h5", async () => {
+    const err = await refusal(() => importKeras(path("bad_missing_weight.keras")));
+    expect(err.message).toContain('layer "lstm" (LSTM)');
+    expect(err.message).toContain('weight "recurrent_kernel" is missing');
+    expect(err.message).toContain("layers/lstm/cell/vars/1");
+  });
+
+  it("missing weight in a legacy .h5", async () => {
+    const err = await refusal(() => importKeras(path("bad_missing_weight.h5")));
+    expect(err.message).toContain('layer "lstm" (LSTM)');
+    expect(err.message).toContain('weight "recurrent_kernel" is missing');
+  });
+
+  it("weight of the wrong shape", async () => {
+    const err = await refusal(() => importKeras(path("bad_wrong_shape.keras")));
+    expect(err.message).toContain('layer "dense" (Dense)');
+    expect(err.message).toContain('weight "kernel"');
+    expect(err.message).toContain("[4, 2]");
+    expect(err.message).toContain("[5, 2]");
+  });
+
+  it("truncated zip", async () => {
+    const whole = bytes("lstm_dense.keras");
+    for (const frac of [0.1, 0.5, 0.9, 0.999]) {
+      const err = await refusal(() => importKerasBytes(whole.subarray(0, Math.floor(whole.length * frac)), "keras", {}, "lstm_dense.keras"));
+      expect(err.message).toMatch(/lstm_dense\.keras.*(corrupted or truncated|no config\.json|no model\.weights\.h5)/);
+    }
+  });
+
+  it("truncated HDF5 (legacy file, and weights inside an intact zip)", async () => {
+    const h5 = bytes("lstm_dense.h5");
+    const files = unzipSync(bytes("lstm_dense.keras"));
+    const w = files["model.weights.h5"]!;
+    for (const frac of [0.05, 0.3, 0.6]) {
+      const e1 = await refusal(() => importKerasBytes(h5.subarray(0, Math.floor(h5.length * frac)), "h5", {}, "lstm_dense.h5"));
+      expect(e1.message).toContain("lstm_dense.h5");
+      const zip = zipSync({ ...files, "model.weights.h5": w.subarray(0, Math.floor(w.length * frac)) });
+      const e2 = await refusal(() => importKerasBytes(zip, "keras"));
+      expect(e2.message).toContain("model.keras");
+    }
+  });
+
+  it("not HDF5", async () => {
+    const err = await refusal(() => importKeras(path("bad_not_hdf5.keras")));
+    expect(err.message).toContain("model.weights.h5 in bad_not_hdf5.keras is not an HDF5 file");
+    const err2 = await refusal(() => importKerasBytes(strToU8("{\"not\": \"hdf5\"}"), "h5", {}, "notes.h5"));
+    expect(err2.message).toContain("notes.h5 is not an HDF5 file");
+    const err3 = await refusal(() => importKerasBytes(bytes("lstm_dense.h5"), "keras", {}, "renamed.keras"));
+    expect(err3.message).toContain("renamed.keras is not a zip archive");
+  });
+
+  it("branching functional graph", async () => {
+    const err = await refusal(() => importKeras(path("bad_branching.keras")));
+    expect(err.message).toContain("functional graphs are not yet supported");
+    expect(err.message).toMatch(/"input_layer" feeds 2 layers|takes 2 inputs/);
+  });
+
+  it("Keras 3 hard_sigmoid, masking and return_state, which would compute something else", async () => {
+    const hs = await refusal(() => importKerasBytes(editedArchive((c) => { c.config.layers[1].config.recurrent_activation = "hard_sigmoid"; }), "keras"));
+    expect(hs.message).toContain('layer "lstm" (LSTM)');
+    expect(hs.message).toContain("hard_sigmoid");
+    const rs = await refusal(() => importKerasBytes(editedArchive((c) => { c.config.layers[1].config.return_state = true; }), "keras"));
+    expect(rs.message).toContain('"return_state" is true');
+    const mz = await refusal(() => importKerasBytes(editedArchive((c) => { c.config.layers[1].config.mask_zero = true; }, "embedding_lstm.keras"), "keras"));
+    expect(mz.message).toContain('layer "embedding" (Embedding)');
+    expect(mz.message).toContain("mask_zero");
+  });
+});
