@@ -188,8 +188,11 @@ function buildOnnx(model: Sequential, options: OnnxOptions): Uint8Array {
     throw new ConfigError(`exportOnnx: opset ${opset} is below ${needed}, the lowest this model's graph can use (${neededWhy}); choose ${needed} to ${MAX_OPSET} (default ${DEFAULT_OPSET})`);
   }
 
+  const irVersion = IR_VERSION[opset]!;
+  // IR 3 (opsets 7 and 8) wants every initializer listed among the graph's inputs too; IR 4 dropped that rule.
+  const initializerInputs = irVersion < 4 ? inits.map((t) => tensorInfo(t.name, t.data_type, t.dims)) : [];
   return encodeModel({
-    ir_version: IR_VERSION[opset]!,
+    ir_version: irVersion,
     producer_name: "recurrent",
     producer_version: "",
     doc_string: `Sequential model "${model.name}": ${model.layers.map((l) => `${l.name} (${l.className})`).join(", ")}`,
@@ -198,7 +201,7 @@ function buildOnnx(model: Sequential, options: OnnxOptions): Uint8Array {
       name: model.name,
       node: nodes,
       initializer: inits,
-      input: [graphInput],
+      input: [graphInput, ...initializerInputs],
       output: [valueInfo("output", x.type, x.shape)],
     },
   });
@@ -245,6 +248,10 @@ function valueInfo(name: string, type: Value["type"], shape: number[]): ValueInf
       },
     },
   };
+}
+
+function tensorInfo(name: string, elemType: number, dims: number[]): ValueInfoProto {
+  return { name, type: { tensor_type: { elem_type: elemType, shape: { dim: dims.map((d) => ({ dim_value: d })) } } } };
 }
 
 /** A layer's weight by name, checked finite (the error names layer and weight). */

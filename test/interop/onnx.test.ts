@@ -266,10 +266,15 @@ describe("opsets", () => {
     await expect(toOnnx(e, { opset: 6 })).rejects.toThrow(/below 7/);
     for (let opset = 7; opset <= MAX_OPSET; opset++) {
       const bytes = await toOnnx(e, { opset });
-      expect((decodeModel(bytes) as { ir_version: number }).ir_version).toBe(ir[opset]);
+      const d = decodeModel(bytes) as { ir_version: number; graph: { input: { name: string }[]; initializer: { name: string }[] } };
+      expect(d.ir_version).toBe(ir[opset]);
+      // IR 3 lists the initializers among the inputs as well; later IRs do not
+      const names = d.graph.input.map((i) => i.name);
+      expect(names).toEqual(opset <= 8 ? ["input", ...d.graph.initializer.map((t) => t.name)] : ["input"]);
       await expectSame(e, await session(bytes), [5]);
     }
-    const r = sequential([layers.input({ shape: [4, 2] }), layers.gru({ units: 3 }), layers.repeatVector({ n: 2 }), layers.lstm({ units: 2, returnSequences: true })]);
+    const r = sequential([layers.input({ shape: [4, 2] }), layers.gru({ units: 3 }), layers.repeatVector({ n: 2 }), layers.lstm({ units: 2, returnSequences: true }),
+      layers.dense({ units: 3, activation: "softmax" })]);
     randomizeWeights(r, 32);
     await expect(toOnnx(r, { opset: 7 })).rejects.toThrow(/opset 7 is below 8.*RepeatVector/);
     for (let opset = 8; opset <= MAX_OPSET; opset++) await expectSame(r, await session(await toOnnx(r, { opset })), [5]);
