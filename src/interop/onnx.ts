@@ -23,7 +23,13 @@ export interface OnnxOptions {
   opset?: number;
 }
 
-/** Opset written when none is asked for. */
+/**
+ * Opset written when none is asked for: 17, the opset of ONNX 1.12 (2022). Every op form the
+ * exporter writes already has its present semantics there (none changed after 13 but for added
+ * element types), so a newer default would only narrow which runtimes load the file, while an
+ * older one would refuse models that need nothing old; anyone on an older runtime asks for the
+ * lowest the graph allows (7 to 11). The test suite runs 7 to 21 in onnxruntime-node 1.30.
+ */
 export const DEFAULT_OPSET = 17;
 /** Lowest opset of every op form the exporter writes: numpy broadcasting of Add/Mul, LSTM/GRU/RNN-7. */
 export const MIN_OPSET = 7;
