@@ -24,11 +24,11 @@ export interface OnnxOptions {
 }
 
 /**
- * Opset written when none is asked for: 17, the opset of ONNX 1.12 (2022). Every op form the
- * exporter writes already has its present semantics there (none changed after 13 but for added
- * element types), so a newer default would only narrow which runtimes load the file, while an
- * older one would refuse models that need nothing old; anyone on an older runtime asks for the
- * lowest the graph allows (7 to 11). The test suite runs 7 to 21 in onnxruntime-node 1.30.
+ * Opset written when none is asked for: 17, the opset of ONNX 1.12 (2022). The ops the exporter
+ * writes have had their present meaning since 13 at the latest (later versions add element types,
+ * or attributes whose defaults keep the old meaning, such as the RNN ops' layout in 14), so a newer
+ * default would only narrow which runtimes load the file; anyone on an older runtime asks for the
+ * lowest the graph allows (7 to 11). The tests run every opset from 7 to 21 in onnxruntime-node.
  */
 export const DEFAULT_OPSET = 17;
 /** Lowest opset of every op form the exporter writes: numpy broadcasting of Add/Mul, LSTM/GRU/RNN-7. */
