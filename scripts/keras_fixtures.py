@@ -25,8 +25,8 @@
 #   datasets (trainable then non-trainable) in the layer's weight order.
 #
 # Expected outputs come from numpy forward passes written from the Keras equations (float64 over
-# the float32 weights). The LSTM and GRU (reset_after) recurrences are cross-checked against
-# torch.nn.LSTM / torch.nn.GRU with the weights mapped (gate order i,f,g,o and r,z,n).
+# the float32 weights). The LSTM, GRU (reset_after) and SimpleRNN recurrences are cross-checked
+# against torch.nn.LSTM / nn.GRU / nn.RNN with the weights mapped (gate orders i,f,g,o and r,z,n).
 
 import io
 import json
@@ -57,7 +57,9 @@ def sigmoid(x):
     return 1.0 / (1.0 + np.exp(-x))
 
 
-ACT = {"tanh": np.tanh, "sigmoid": sigmoid, "linear": lambda x: x, "relu": lambda x: np.maximum(x, 0)}
+ACT = {"tanh": np.tanh, "sigmoid": sigmoid, "linear": lambda x: x, "relu": lambda x: np.maximum(x, 0),
+       # tf.keras 2's hard_sigmoid (Keras 3 changed it to relu6(x + 3) / 6)
+       "hard_sigmoid": lambda x: np.clip(0.2 * x + 0.5, 0.0, 1.0)}
 
 
 def run_rnn(kind, cfg, w, x):
@@ -100,7 +102,10 @@ def run_rnn(kind, cfg, w, x):
 
 
 def torch_check(kind, cfg, w, x, ours):
-    """The same recurrence through torch.nn.LSTM / nn.GRU (reset_after only) with mapped weights."""
+    """The same recurrence through torch.nn.LSTM / nn.GRU (reset_after) / nn.RNN with mapped weights
+    (torch has tanh and sigmoid only, and no reset-before GRU)."""
+    if cfg.get("activation", "tanh") != "tanh" or cfg.get("recurrent_activation", "sigmoid") != "sigmoid":
+        return
     H = cfg["units"]
     W, U, b = (torch.tensor(np.asarray(a, dtype=np.float64)) for a in w)
     I = W.shape[0]
@@ -112,6 +117,10 @@ def torch_check(kind, cfg, w, x, ours):
         m = torch.nn.GRU(I, H, batch_first=True).double()
         perm = [1, 0, 2]  # torch r, z, n  <-  keras z, r, h
         bih, bhh = b[0], b[1]
+    elif kind == "SimpleRNN":
+        m = torch.nn.RNN(I, H, batch_first=True).double()
+        perm = [0]
+        bih, bhh = b, torch.zeros_like(b)
     else:
         return
     def blocks(a):  # a [N, G*H] keras -> torch [G*H, N]
@@ -346,7 +355,7 @@ def k3_save_layer(f, path, layer):
             g[str(i)] = w
 
 
-def k3_weights(model, optimizer=True):
+def k3_weights(model, optimizer=True, root="layers"):
     buf = io.BytesIO()
     with h5py.File(buf, "w") as f:
         f.create_group("vars")
@@ -361,7 +370,7 @@ def k3_weights(model, optimizer=True):
                 n = f"{n}_{used[n]}"
             else:
                 used[n] = 0
-            k3_save_layer(f, "layers/" + n, l)
+            k3_save_layer(f, f"{root}/{n}", l)
         if optimizer:
             g = f.create_group("optimizer/vars")
             g["0"] = np.array(10, dtype=np.int64)  # iterations
@@ -369,14 +378,14 @@ def k3_weights(model, optimizer=True):
     return buf.getvalue()
 
 
-def write_keras(path, config, weights_h5, extra=None):
-    meta = {"keras_version": KERAS_VERSION, "date_saved": "2025-01-15@10:00:00"}
+def write_keras(path, config, weights_h5, extra=None, version=KERAS_VERSION):
+    meta = {"keras_version": version, "date_saved": "2025-01-15@10:00:00"}
+    files = {"metadata.json": json.dumps(meta), "config.json": json.dumps(config), "model.weights.h5": weights_h5}
+    files.update(extra or {})
     with zipfile.ZipFile(path, "w") as zf:
-        zf.writestr("metadata.json", json.dumps(meta))
-        zf.writestr("config.json", json.dumps(config))
-        zf.writestr("model.weights.h5", weights_h5)
-        for k, v in (extra or {}).items():
-            zf.writestr(k, v)
+        for k, v in files.items():
+            # a fixed time stamp keeps regenerated archives byte-identical
+            zf.writestr(zipfile.ZipInfo(k, date_time=(2025, 1, 15, 10, 0, 0)), v)
 
 
 # ---------------------------------------------------------------- legacy (tf.keras 2) .h5
@@ -535,6 +544,13 @@ def cases():
                                "layers": [rnn_layer("GRU", r, F, 4, "gru", return_sequences=True),
                                           rnn_layer("LSTM", r, 4, 4, "lstm"),
                                           dense(r, 4, 3, "dense", "relu"), dense(r, 3, 1, "dense_1")]}
+    # tf.keras 2 only: hard_sigmoid is 0.2x + 0.5 there (Keras 3 computes another function, and the
+    # importer refuses it in .keras files). Legacy .h5 only.
+    r = Rand(11)
+    out["legacy_hard_sigmoid"] = {"kind": "Sequential", "batch_shape": [None, T, F], "legacy_only": True,
+                                  "layers": [bidirectional(r, "GRU", F, 3, "bidirectional", "sum", inner_name="gru",
+                                                           reset_after=False, recurrent_activation="hard_sigmoid"),
+                                             dense(r, 3, 1, "dense")]}
     return out
 
 
@@ -560,14 +576,20 @@ def main():
         else:
             x = rng.standard_normal((B, T, F)).astype(np.float32).astype(np.float64)
         y = predict(model, x)
-        write_keras(os.path.join(OUT, f"{name}.keras"), k3_config(name, model), k3_weights(model))
+        if not model.get("legacy_only"):
+            write_keras(os.path.join(OUT, f"{name}.keras"), k3_config(name, model), k3_weights(model))
         write_h5(os.path.join(OUT, f"{name}.h5"), model)
         with open(os.path.join(OUT, f"{name}.expected.json"), "w") as f:
             json.dump({"x": tensor(x), "y": tensor(y)}, f)
         print(f"{name}: output {list(y.shape)}")
 
-    # ---- files the importer must refuse
+    # Keras 2.13-2.15 wrote .keras archives whose layers sit under "_layer_checkpoint_dependencies"
+    # instead of "layers" (the compatibility branch of Keras 3's H5Entry reads them that way).
     base = all_cases["lstm_dense"]
+    write_keras(os.path.join(OUT, "lstm_dense_keras213.keras"), k3_config("lstm_dense", base),
+                k3_weights(base, root="_layer_checkpoint_dependencies"), version="2.13.1")
+
+    # ---- files the importer must refuse
     cfg = k3_config("lstm_dense", base)
     good_h5 = k3_weights(base)
 

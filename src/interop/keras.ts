@@ -406,7 +406,8 @@ function dropUndefined<T extends object>(o: T): T {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }
 
-function recurrentArgs(r: Reader, cls: string): Record<string, unknown> {
+/** Our options for a Keras LSTM / GRU / SimpleRNN config; a stateful layer keeps the file's fixed batch size. */
+function recurrentArgs(r: Reader, cls: string, batchSize: number | null): Record<string, unknown> {
   r.refuseTrue("return_state", "a model's layers pass on one output each; import the layer and call forwardWithState() instead");
   r.refuseTrue("time_major", "recurrent's recurrent layers take batch-major input [batch, time, features]");
   const args: Record<string, unknown> = {
@@ -425,6 +426,10 @@ function recurrentArgs(r: Reader, cls: string): Record<string, unknown> {
   };
   if (cls === "LSTM" || cls === "GRU") args.recurrentActivation = r.activation("recurrent_activation", "sigmoid");
   if (cls === "LSTM") args.unitForgetBias = r.bool("unit_forget_bias", true);
+  if (args.stateful) {
+    if (batchSize === null) r.fail(`"stateful" is true but the input's batch size is not fixed`);
+    args.batchSize = batchSize;
+  }
   // reset_after defaults to true since tf.keras 2 (and in Keras 3); Keras ≤ 2.2 wrote it when true.
   if (cls === "GRU") args.resetAfter = r.bool("reset_after", majorVersion(r.ctx.version) >= 2.03);
   return dropUndefined(args);
@@ -461,11 +466,11 @@ function makeLayer(entry: KerasLayer, ctx: Ctx, batchSize: number | null): Layer
           embeddingsInitializer: r.initializer("embeddings_initializer"),
         }));
       case "LSTM":
-        return new LSTM({ ...(recurrentArgs(r, cls) as unknown as ConstructorParameters<typeof LSTM>[0]), ...(batchSize ? { batchSize } : {}) });
+        return new LSTM(recurrentArgs(r, cls, batchSize) as unknown as ConstructorParameters<typeof LSTM>[0]);
       case "GRU":
-        return new GRU({ ...(recurrentArgs(r, cls) as unknown as ConstructorParameters<typeof GRU>[0]), ...(batchSize ? { batchSize } : {}) });
+        return new GRU(recurrentArgs(r, cls, batchSize) as unknown as ConstructorParameters<typeof GRU>[0]);
       case "SimpleRNN":
-        return new SimpleRNN({ ...(recurrentArgs(r, cls) as unknown as ConstructorParameters<typeof SimpleRNN>[0]), ...(batchSize ? { batchSize } : {}) });
+        return new SimpleRNN(recurrentArgs(r, cls, batchSize) as unknown as ConstructorParameters<typeof SimpleRNN>[0]);
       case "TimeDistributed": {
         const inner = layerEntry(entry.config.layer, `${ctx.file}: layer "${entry.name}" (TimeDistributed)`);
         const layer = makeLayer(inner, ctx, null);
@@ -479,10 +484,10 @@ function makeLayer(entry: KerasLayer, ctx: Ctx, batchSize: number | null): Layer
         if (!["concat", "sum", "mul", "ave"].includes(mergeMode)) r.fail(`merge_mode "${String(mode)}" is not one of concat, sum, mul, ave`);
         const fwdEntry = layerEntry(entry.config.layer, `${ctx.file}: layer "${entry.name}" (Bidirectional)`);
         if (!["LSTM", "GRU", "SimpleRNN"].includes(fwdEntry.className)) r.fail(`wraps a ${fwdEntry.className}; recurrent's Bidirectional wraps LSTM, GRU or SimpleRNN`);
-        const forward = makeLayer(fwdEntry, ctx, null) as RecurrentLayer;
+        const forward = makeLayer(fwdEntry, ctx, batchSize) as RecurrentLayer;
         if (entry.config.backward_layer !== undefined && entry.config.backward_layer !== null) {
           const bwdEntry = layerEntry(entry.config.backward_layer, `${ctx.file}: layer "${entry.name}" (Bidirectional)`);
-          const backward = makeLayer(bwdEntry, ctx, null) as RecurrentLayer;
+          const backward = makeLayer(bwdEntry, ctx, batchSize) as RecurrentLayer;
           // Our Bidirectional runs a copy of the forward layer backwards: a different backward layer cannot be expressed.
           const fc: Record<string, unknown> = { ...forward.getConfig(), name: "", goBackwards: !forward.goBackwards };
           const bc: Record<string, unknown> = { ...backward.getConfig(), name: "" };

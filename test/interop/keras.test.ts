@@ -31,9 +31,12 @@ function rel(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return d / Math.max(m, 1e-6);
 }
 
-const CASES = [
-  "lstm_dense", "stacked_lstm", "gru_reset_after", "gru_reset_before", "simple_rnn",
-  "bidirectional_lstm", "encoder_decoder", "embedding_lstm", "functional_chain",
+const CASES: [string, ("keras" | "h5")[]][] = [
+  ["lstm_dense", ["keras", "h5"]], ["stacked_lstm", ["keras", "h5"]], ["gru_reset_after", ["keras", "h5"]],
+  ["gru_reset_before", ["keras", "h5"]], ["simple_rnn", ["keras", "h5"]], ["bidirectional_lstm", ["keras", "h5"]],
+  ["encoder_decoder", ["keras", "h5"]], ["embedding_lstm", ["keras", "h5"]], ["functional_chain", ["keras", "h5"]],
+  // tf.keras 2's hard_sigmoid (0.2x + 0.5) in a reset-before GRU, Bidirectional merged by sum
+  ["legacy_hard_sigmoid", ["h5"]],
 ];
 
 /** The error `f` rejects with; fails the test when it resolves or rejects with another class. */
@@ -58,8 +61,8 @@ function editedArchive(edit: (config: Record<string, any>) => void, source = "ls
 
 describe("importKeras: fixtures predict the reference outputs", () => {
   const worst: Record<string, number> = {};
-  for (const name of CASES) {
-    for (const ext of ["keras", "h5"] as const) {
+  for (const [name, exts] of CASES) {
+    for (const ext of exts) {
       it(`${name}.${ext}`, async () => {
         const ref = JSON.parse(readFileSync(path(`${name}.expected.json`), "utf8")) as Expected;
         const model = await importKeras(path(`${name}.${ext}`));
@@ -102,6 +105,12 @@ describe("importKeras: what it builds", () => {
     expect(bi.layers.map((l) => (l as unknown as { mergeMode?: string }).mergeMode)).toEqual(["concat", "ave", undefined, undefined]);
   });
 
+  it("reads Keras 2.13–2.15 archives, whose layers sit under _layer_checkpoint_dependencies", async () => {
+    const ref = JSON.parse(readFileSync(path("lstm_dense.expected.json"), "utf8")) as Expected;
+    const model = await importKeras(path("lstm_dense_keras213.keras"));
+    expect(rel(model.predict(new Tensor(Float32Array.from(ref.x.data), ref.x.shape)).data, ref.y.data)).toBeLessThan(TOL);
+  });
+
   it("importKerasBytes gives the same model from memory", async () => {
     const a = await importKeras(path("functional_chain.keras"));
     const b = await importKerasBytes(bytes("functional_chain.keras"), "keras");
@@ -122,6 +131,22 @@ describe("importKeras: what it builds", () => {
     expect(rel(model.predict(new Tensor(Float32Array.from(ref.x.data), ref.x.shape)).data, ref.y.data)).toBeLessThan(TOL);
     const bad = await refusal(() => importKerasBytes(open, "keras", { inputShape: [6, 4] }));
     expect(bad.message).toMatch(/\[6, 4\] does not fit/);
+  });
+
+  it("a stateful layer keeps the file's fixed batch size", async () => {
+    const file = editedArchive((c) => {
+      c.config.layers[0].config.batch_shape = [3, 6, 3];
+      c.config.layers[1].config.stateful = true;
+    });
+    const model = await importKerasBytes(file, "keras");
+    const lstm = model.layers[0] as unknown as { stateful: boolean; batchSize: number | null };
+    expect(lstm.stateful).toBe(true);
+    expect(lstm.batchSize).toBe(3);
+    const ref = JSON.parse(readFileSync(path("lstm_dense.expected.json"), "utf8")) as Expected;
+    const x = new Tensor(Float32Array.from(ref.x.data), ref.x.shape);
+    expect(rel(model.predict(x, { batchSize: 3 }).data, ref.y.data)).toBeLessThan(TOL); // from zero states
+    const open = await refusal(() => importKerasBytes(editedArchive((c) => { c.config.layers[1].config.stateful = true; }), "keras"));
+    expect(open.message).toContain("batch size is not fixed");
   });
 
   it("snake_case of class names follows Keras's naming", () => {
@@ -194,12 +219,15 @@ describe("importKeras: refusals name the layer and the weight", () => {
     expect(err.message).toMatch(/"input_layer" feeds 2 layers|takes 2 inputs/);
   });
 
-  it("Keras 3 hard_sigmoid, masking and return_state, which would compute something else", async () => {
+  it("Keras 3 hard_sigmoid, masking, return_state and an unlike backward layer, which would compute something else", async () => {
     const hs = await refusal(() => importKerasBytes(editedArchive((c) => { c.config.layers[1].config.recurrent_activation = "hard_sigmoid"; }), "keras"));
     expect(hs.message).toContain('layer "lstm" (LSTM)');
     expect(hs.message).toContain("hard_sigmoid");
     const rs = await refusal(() => importKerasBytes(editedArchive((c) => { c.config.layers[1].config.return_state = true; }), "keras"));
     expect(rs.message).toContain('"return_state" is true');
+    const bw = await refusal(() => importKerasBytes(editedArchive((c) => { c.config.layers[1].config.backward_layer.config.units = 5; }, "bidirectional_lstm.keras"), "keras"));
+    expect(bw.message).toContain('layer "bidirectional" (Bidirectional)');
+    expect(bw.message).toContain("backward_layer differs from the forward layer (units)");
     const mz = await refusal(() => importKerasBytes(editedArchive((c) => { c.config.layers[1].config.mask_zero = true; }, "embedding_lstm.keras"), "keras"));
     expect(mz.message).toContain('layer "embedding" (Embedding)');
     expect(mz.message).toContain("mask_zero");
