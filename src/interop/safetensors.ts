@@ -314,6 +314,17 @@ function fits(u: Unit, m: Module, sd: TorchStateDict): boolean {
   return shapeIs(`${m.prefix}weight_ih${s}`, [GH, I]) && shapeIs(`${m.prefix}weight_hh${s}`, [GH, H]) && (m.keys.some((k) => k.includes("bias_")) === bias);
 }
 
+/** What a unit needs from PyTorch, for messages: "weight_ih [16, 3], weight_hh [16, 4], bias_ih, bias_hh [16]". */
+function torchShapes(u: Unit): string {
+  const ps = u.inner.allParams();
+  const [I, O] = ps[0]!.shape as [number, number];
+  if (u.kind === "embedding") return `weight ${fmtShape([I, O])}`;
+  if (u.kind === "linear") return `weight ${fmtShape([O, I])}${ps.length > 1 ? `, bias ${fmtShape([O])}` : ""}`;
+  const H = O / GATES[u.kind]!;
+  const what = `nn.${u.kind.toUpperCase()}${u.bidirectional ? " (bidirectional)" : ""}`;
+  return `${what} weight_ih ${fmtShape([O, I])}, weight_hh ${fmtShape([O, H])}${(u.inner as RecurrentLayer).useBias ? `, bias_ih and bias_hh ${fmtShape([O])}` : ", no biases"}`;
+}
+
 function assign(units: Unit[], mods: Module[], sd: TorchStateDict, given: (string | TorchModuleRef)[] | undefined, where: string): Module[] {
   const fail = (msg: string): never => {
     throw new ModelFormatError(`${where}: ${msg}`);
@@ -325,6 +336,10 @@ function assign(units: Unit[], mods: Module[], sd: TorchStateDict, given: (strin
       const ref = typeof given[i] === "string" ? { prefix: given[i] as string } : given[i] as TorchModuleRef;
       const m = mods.find((x) => x.prefix === ref.prefix && (!x.rnn || x.layerIndex === (ref.layerIndex ?? 0)));
       if (!m) fail(`layer "${u.layer.name}": no module "${ref.prefix}"${ref.layerIndex ? ` layer ${ref.layerIndex}` : ""} in the state dict (it has ${mods.map(describe).join(", ")})`);
+      if (!fits(u, m!, sd)) {
+        const has = m!.keys.map((k) => `${k} ${fmtShape(sd[k]!.shape)}`).join(", ");
+        fail(`layer "${u.layer.name}" (${u.layer.className}) does not fit module "${m!.prefix}"${m!.rnn ? ` layer ${m!.layerIndex}` : ""}: it needs ${torchShapes(u)}; the module has ${has}`);
+      }
       m!.used = true;
       return m!;
     });
