@@ -16,8 +16,8 @@ const options: BuildOptions = {
   // "browser" refuses node: built-ins, so a Node import reaching the core fails the build.
   platform: "browser",
   target: "es2022",
-  // csv-parse's default build calls Node's Buffer; its browser build carries its own.
-  alias: { "csv-parse/sync": "csv-parse/browser/esm/sync" },
+  // csv-parse's default build calls Node's Buffer and stream; its browser build carries its own.
+  alias: { "csv-parse": "csv-parse/browser/esm" },
   sourcemap: true,
   logLevel: "warning",
 };

@@ -126,6 +126,28 @@ export interface DateContext {
   line?: number;
   /** Read `a/b/yyyy` as day/month (European) instead of the default month/day (US). */
   dayFirst?: boolean;
+  /** Accept only this spelling (see {@link DateFormat}); "auto" (default) accepts them all. */
+  format?: DateFormat;
+}
+
+/**
+ * How a column's dates are spelled. "auto" accepts every form {@link parseDate} knows, reading
+ * `a/b/yyyy` as whichever of day/month and month/day the whole column allows (see
+ * {@link DateColumnReader}). The others accept that form only:
+ * - "YYYY-MM-DD": `2012-01-31` or `2012/01/31`, optionally with a time of day and a zone;
+ * - "DD/MM/YYYY", "MM/DD/YYYY": `31/01/2012`, `01/31/2012`, optionally with a time of day;
+ * - "DD.MM.YYYY": `31.01.2012`;
+ * - "YYYY-MM": `2012-01`, `2012/01`, `2012M01`; "YYYY-Q": `2012-Q1`, `2012Q1`, `Q1 2012`;
+ * - "YYYY": a plain year, `2012`.
+ */
+export type DateFormat = "auto" | "YYYY-MM-DD" | "DD/MM/YYYY" | "MM/DD/YYYY" | "DD.MM.YYYY" | "YYYY-MM" | "YYYY-Q" | "YYYY";
+
+/** All date formats. */
+export const DATE_FORMATS: readonly DateFormat[] = ["auto", "YYYY-MM-DD", "DD/MM/YYYY", "MM/DD/YYYY", "DD.MM.YYYY", "YYYY-MM", "YYYY-Q", "YYYY"];
+
+/** Whether a string names a {@link DateFormat}. */
+export function isDateFormat(s: unknown): s is DateFormat {
+  return typeof s === "string" && (DATE_FORMATS as readonly string[]).includes(s);
 }
 
 const FORMATS_HINT =
@@ -182,6 +204,7 @@ export function parseDate(text: string, ctx?: DateContext): Timestamp {
       if (tz !== undefined && tz.toUpperCase() !== "Z") {
         const sign = tz[0] === "-" ? -1 : 1;
         const digits = tz.slice(1).replace(":", "");
+        if (Number(digits.slice(0, 2)) > 23 || Number(digits.slice(2)) > 59) fail(`time zone offset ${tz} out of range`);
         // An offset says local time = UTC + offset, so UTC = local − offset.
         ts -= sign * (Number(digits.slice(0, 2)) * 3_600_000 + Number(digits.slice(2)) * 60_000);
       }
@@ -196,6 +219,29 @@ export function parseDate(text: string, ctx?: DateContext): Timestamp {
 
   if (s === "") fail("empty value");
   let m: RegExpMatchArray | null;
+  const format = ctx?.format ?? "auto";
+  if (format !== "auto") {
+    const not = (): never => fail(`not a ${format} date (the date format asked for)`);
+    switch (format) {
+      case "YYYY-MM-DD":
+        return (m = s.match(RE_YMD)) ? build(+m[1], +m[3], +m[4], m, 5) : not();
+      case "DD/MM/YYYY":
+        return (m = s.match(RE_SLASH_DMY)) ? build(+m[3], +m[2], +m[1], m, 4) : not();
+      case "MM/DD/YYYY":
+        return (m = s.match(RE_SLASH_DMY)) ? build(+m[3], +m[1], +m[2], m, 4) : not();
+      case "DD.MM.YYYY":
+        return (m = s.match(RE_DOT_DMY)) ? build(+m[3], +m[2], +m[1], m, 4) : not();
+      case "YYYY-MM":
+        return (m = s.match(RE_YM)) ? build(+m[1], +m[2], 1) : not();
+      case "YYYY-Q":
+        if ((m = s.match(RE_YQ))) return build(+m[1], (+m[2] - 1) * 3 + 1, 1);
+        return (m = s.match(RE_QY)) ? build(+m[2], (+m[1] - 1) * 3 + 1, 1) : not();
+      case "YYYY":
+        return (m = s.match(RE_Y)) ? build(+m[1], 1, 1) : not();
+      default:
+        return fail(`unknown date format "${String(format)}"; expected one of ${DATE_FORMATS.join(", ")}`);
+    }
+  }
   if ((m = s.match(RE_YMD))) return build(+m[1], +m[3], +m[4], m, 5);
   if ((m = s.match(RE_YM))) return build(+m[1], +m[2], 1);
   if ((m = s.match(RE_YQ))) return build(+m[1], (+m[2] - 1) * 3 + 1, 1);
@@ -209,6 +255,176 @@ export function parseDate(text: string, ctx?: DateContext): Timestamp {
   if ((m = s.match(RE_D_MON_Y))) return build(+m[3], monthName(m[2]), +m[1]);
   if ((m = s.match(RE_MON_Y))) return build(+m[2], monthName(m[1]), 1);
   return fail(FORMATS_HINT);
+}
+
+/** Whether a column name suggests dates or years (`date`, `Year`, `timestamp`, `period`, `ds`, …). */
+export function isDateLikeName(name: string): boolean {
+  return /date|time|year|period|month|quarter|week|day|^\s*(ds|yr)\s*$/i.test(name);
+}
+
+/** Whether a cell looks like a plain integer (which {@link parseDate} would read as a year). */
+export function isPlainInteger(text: string): boolean {
+  return /^\s*[+-]?\d+\s*$/.test(text);
+}
+
+// Undecided `a/b/yyyy` values are stored as ENCODED_BASE + ((y·13 + a)·32 + b)·2^28 + (time of
+// day + 24 h), far above any timestamp of years 0–9999 (< 2.6e14) and below 2^53.
+const ENCODED_BASE = 1e15;
+const TOD_SPAN = 2 ** 28;
+const TOD_SHIFT = 24 * 3_600_000;
+
+/** Options of a {@link DateColumnReader}. */
+export interface DateColumnOptions {
+  /** The column's spelling; default "auto". */
+  dateFormat?: DateFormat;
+  /** Legacy switch: read every `a/b/yyyy` as day/month (true) or month/day (false), no detection. */
+  dayFirst?: boolean;
+}
+
+/**
+ * Reads one column of dates, value by value (so a file can be streamed), and decides once the
+ * whole column is seen how to read `a/b/yyyy`: day/month if some first field exceeds 12,
+ * month/day if some second field does, and a DataError if no field anywhere tells them apart.
+ * Plain 4-digit numbers are read as years only when the column is named like a date or year
+ * column, or with dateFormat "YYYY": an id column 1001, 1002, … is not a calendar.
+ *
+ * `read` returns a timestamp, or for an undecided `a/b/yyyy` a code that {@link finish} turns
+ * into the timestamp in place.
+ */
+export class DateColumnReader {
+  private mmdd = { ok: true, line: 0, text: "" };
+  private ddmm = { ok: true, line: 0, text: "" };
+  private slash = 0;
+  private symmetric = true;
+  private sample: { line: number; text: string } | null = null;
+  private readonly format: DateFormat;
+  private readonly yearsAllowed: boolean;
+
+  constructor(
+    readonly source: string,
+    readonly column: string,
+    private readonly options: DateColumnOptions = {},
+  ) {
+    this.format = options.dateFormat ?? "auto";
+    if (!isDateFormat(this.format)) {
+      throw new DataError(`unknown date format "${String(this.format)}"; expected one of ${DATE_FORMATS.join(", ")}`);
+    }
+    this.yearsAllowed = this.format === "YYYY" || isDateLikeName(column);
+  }
+
+  private where(line: number): string {
+    return `${this.source} line ${line}, column "${this.column}"`;
+  }
+
+  /** One cell. @throws DataError naming the line, column and value. */
+  read(text: string, line: number): number {
+    const ctx: DateContext = { source: this.source, line, format: this.format, dayFirst: this.options.dayFirst };
+    if (this.format !== "auto" || this.options.dayFirst !== undefined) {
+      try {
+        return parseDate(text, ctx);
+      } catch (err) {
+        throw new DataError(`${this.where(line)}: ${(err as Error).message.replace(/^.* line \d+: /, "")}`);
+      }
+    }
+    const s = text.trim();
+    const m = s.match(RE_SLASH_DMY);
+    if (m) return this.readSlash(text, m, line);
+    if (RE_Y.test(s) && !this.yearsAllowed) {
+      throw new DataError(
+        `${this.where(line)}: "${text}" is a plain number, not a date; if the column holds years, ` +
+          `give dateFormat "YYYY" (--date-format YYYY) or choose another date column`,
+      );
+    }
+    try {
+      return parseDate(text, ctx);
+    } catch (err) {
+      throw new DataError(`${this.where(line)}: ${(err as Error).message.replace(/^.* line \d+: /, "")}`);
+    }
+  }
+
+  private readSlash(text: string, m: RegExpMatchArray, line: number): number {
+    const a = +m[1]!;
+    const b = +m[2]!;
+    const y = +m[3]!;
+    const valid = (mo: number, d: number): boolean => mo >= 1 && mo <= 12 && d >= 1 && d <= daysInMonth(y, mo);
+    const asMMDD = valid(a, b);
+    const asDDMM = valid(b, a);
+    if (!asMMDD && !asDDMM) {
+      throw new DataError(`${this.where(line)}: cannot parse date "${text}": neither day/month nor month/day is a date`);
+    }
+    // The time of day (and zone) is checked and computed on a date both readings accept.
+    let tod: number;
+    try {
+      tod = parseDate(`1970-01-01${timeSuffix(m)}`);
+    } catch {
+      throw new DataError(`${this.where(line)}: cannot parse date "${text}": time of day out of range`);
+    }
+    if (!asMMDD && this.mmdd.ok) this.mmdd = { ok: false, line, text };
+    if (!asDDMM && this.ddmm.ok) this.ddmm = { ok: false, line, text };
+    if (a !== b) {
+      this.symmetric = false;
+      if (this.sample === null) this.sample = { line, text };
+    }
+    this.slash++;
+    return ENCODED_BASE + ((y * 13 + a) * 32 + b) * TOD_SPAN + (tod + TOD_SHIFT);
+  }
+
+  /**
+   * Decides how `a/b/yyyy` values read and decodes them in `values` (the numbers `read` returned,
+   * in any order). Returns a sentence for the load report when a reading was chosen.
+   * @throws DataError when the column reads both ways (asking for a dateFormat) or neither way.
+   */
+  finish(values: { length: number; [i: number]: number }): string | null {
+    return this.finishWith(values.length, (i) => values[i]!, (i, v) => (values[i] = v));
+  }
+
+  /** {@link finish} over a column reached through accessors (e.g. a block column). */
+  finishWith(n: number, get: (i: number) => number, set: (i: number, v: number) => void): string | null {
+    if (this.slash === 0) return null;
+    let dayFirst: boolean;
+    let note: string | null = null;
+    if (this.mmdd.ok && this.ddmm.ok) {
+      if (!this.symmetric) {
+        const s = this.sample!;
+        throw new DataError(
+          `${this.source}, column "${this.column}": dates such as "${s.text}" (line ${s.line}) read both as ` +
+            `day/month and month/day, and no value has a field above 12 to tell; give the date format: ` +
+            `dateFormat "DD/MM/YYYY" or "MM/DD/YYYY" (--date-format)`,
+        );
+      }
+      dayFirst = false;
+    } else if (this.ddmm.ok) {
+      dayFirst = true;
+      note = `dates in column "${this.column}" read as DD/MM/YYYY ("${this.mmdd.text}" on line ${this.mmdd.line} is not month/day)`;
+    } else if (this.mmdd.ok) {
+      dayFirst = false;
+      note = `dates in column "${this.column}" read as MM/DD/YYYY ("${this.ddmm.text}" on line ${this.ddmm.line} is not day/month)`;
+    } else {
+      throw new DataError(
+        `${this.source}, column "${this.column}": the dates mix day/month ("${this.mmdd.text}", line ${this.mmdd.line}) ` +
+          `and month/day ("${this.ddmm.text}", line ${this.ddmm.line}); fix the file or give a dateFormat`,
+      );
+    }
+    for (let i = 0; i < n; i++) {
+      const v = get(i);
+      if (v < ENCODED_BASE) continue;
+      const code = v - ENCODED_BASE;
+      const k = Math.floor(code / TOD_SPAN);
+      const tod = code - k * TOD_SPAN - TOD_SHIFT;
+      const b = k % 32;
+      const a = Math.floor(k / 32) % 13;
+      const y = Math.floor(k / 416);
+      set(i, makeTimestamp(dayFirst ? { year: y, month: b, day: a } : { year: y, month: a, day: b }) + tod);
+    }
+    return note;
+  }
+}
+
+function timeSuffix(m: RegExpMatchArray): string {
+  // m[4..8] of RE_SLASH_DMY: hour, minute, second, fraction, zone
+  if (m[4] === undefined) return "";
+  const sec = m[6] !== undefined ? `:${m[6]}${m[7] !== undefined ? `.${m[7]}` : ""}` : "";
+  return `T${m[4].padStart(2, "0")}:${m[5]}${sec}${m[8] ?? ""}`;
 }
 
 /** Whether a string names a {@link Frequency}. */
@@ -276,18 +492,74 @@ export function addPeriods(ts: Timestamp, freq: Frequency, k: number): Timestamp
  * coarser than a year.
  */
 export function inferFrequency(dates: readonly Timestamp[]): Frequency {
-  const sorted = [...new Set(dates)].sort((a, b) => a - b);
-  if (sorted.length < 2) {
-    throw new DataError(`cannot infer a frequency from ${sorted.length} distinct date(s); give the frequency explicitly`);
+  const sorted = Float64Array.from(dates).sort();
+  return frequencyFromSpacing(medianSpacingDays(sorted.length, (i) => sorted[i]!));
+}
+
+/**
+ * Median spacing in days between consecutive distinct dates, given in ascending order through
+ * `at(0..n-1)`. Memory grows with the number of distinct spacings (a handful for real data), and
+ * falls back to sorting all spacings only past 100 000 of them.
+ * @throws DataError with fewer than two distinct dates.
+ */
+export function medianSpacingDays(n: number, at: (i: number) => number): number {
+  const counts = new Map<number, number>();
+  let m = 0;
+  let overflow = false;
+  for (let i = 1; i < n; i++) {
+    const d = at(i) - at(i - 1);
+    if (d <= 0) continue;
+    m++;
+    if (!overflow) {
+      counts.set(d, (counts.get(d) ?? 0) + 1);
+      if (counts.size > 100_000) overflow = true;
+    }
   }
-  const gaps: number[] = [];
-  for (let i = 1; i < sorted.length; i++) gaps.push((sorted[i] - sorted[i - 1]) / MS_PER_DAY);
-  gaps.sort((a, b) => a - b);
-  const mid = gaps.length >> 1;
-  const median = gaps.length % 2 ? gaps[mid] : (gaps[mid - 1] + gaps[mid]) / 2;
+  if (m === 0) {
+    throw new DataError(`cannot infer a frequency from ${n === 0 ? 0 : 1} distinct date(s); give the frequency explicitly`);
+  }
+  const nth = (k: number): number => {
+    // the k-th smallest spacing (0-based)
+    if (!overflow) {
+      const keys = [...counts.keys()].sort((a, b) => a - b);
+      let seen = 0;
+      for (const key of keys) {
+        seen += counts.get(key)!;
+        if (k < seen) return key;
+      }
+    }
+    const all = new Float64Array(m);
+    let j = 0;
+    for (let i = 1; i < n; i++) {
+      const d = at(i) - at(i - 1);
+      if (d > 0) all[j++] = d;
+    }
+    return all.sort()[k]!;
+  };
+  const mid = m >> 1;
+  const median = m % 2 ? nth(mid) : (nth(mid - 1) + nth(mid)) / 2;
+  return median / MS_PER_DAY;
+}
+
+/** A spacing for people: `1 minute`, `6 hours`, `2.5 days`. */
+export function describeSpacing(days: number): string {
+  const unit = (v: number, name: string): string => {
+    const r = Math.round(v * 100) / 100;
+    return `${r} ${name}${r === 1 ? "" : "s"}`;
+  };
+  if (days < 1 / 24) return unit(days * 1440, "minute");
+  if (days < 1) return unit(days * 24, "hour");
+  return unit(days, "day");
+}
+
+/**
+ * The frequency of a median spacing (days): < 4 → day, < 20 → week, < 60 → month,
+ * < 150 → quarter, < 500 → year.
+ * @throws DataError for spacing finer than half a day or coarser than 500 days.
+ */
+export function frequencyFromSpacing(median: number): Frequency {
   if (median < 0.5) {
-    const hours = Math.round(median * 24 * 100) / 100;
-    throw new DataError(`dates are ${hours} hour(s) apart (median); finer than daily is not supported: resample to "day"`);
+    throw new DataError(`dates are ${describeSpacing(median)} apart (median); finer than daily is not supported: resample to "day"`);
   }
   if (median < 4) return "day";
   if (median < 20) return "week";

@@ -3,7 +3,7 @@
 // conversion to a date-sorted time series.
 
 import { DataError } from "../tensor/errors.js";
-import { formatDate, parseDate, type Timestamp } from "./dates.js";
+import { DateColumnReader, formatDate, type DateColumnOptions, type Timestamp } from "./dates.js";
 import { aggregate, type Aggregation } from "./resample.js";
 
 /**
@@ -55,61 +55,141 @@ export function stringColumn(frame: Frame, name: string): string[] {
 }
 
 /** Cell texts read as missing values (compared case-insensitively, after trimming). */
-export const MISSING_TOKENS: readonly string[] = ["", "na", "n/a", "nan", "null"];
+export const MISSING_TOKENS: readonly string[] = ["", "na", "n/a", "null"];
+
+/** Cell texts naming a non-finite number (compared case-insensitively, after trimming). */
+export const NON_FINITE_TOKENS: readonly string[] = ["nan", "inf", "+inf", "-inf", "infinity", "+infinity", "-infinity"];
+
+/** Largest finite float32: every value reaches the models as float32, so larger ones overflow. */
+export const FLOAT32_MAX = 3.4028234663852886e38;
 
 const NUMBER = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
 
 /**
  * Reads one cell as a number: plain decimal or exponent notation; a missing cell (see
- * {@link MISSING_TOKENS}) gives NaN. Returns undefined for anything else so the caller can
- * report it with context.
+ * {@link MISSING_TOKENS}) gives NaN, `NaN` gives NaN and `Infinity`/`inf` give ±Infinity.
+ * Returns undefined for anything else so the caller can report it with context. Use
+ * {@link readCell} to tell missing from non-finite.
  */
 export function parseNumber(text: string): number | undefined {
   const s = text.trim();
-  if (MISSING_TOKENS.includes(s.toLowerCase())) return NaN;
+  const lower = s.toLowerCase();
+  if (MISSING_TOKENS.includes(lower)) return NaN;
+  if (NON_FINITE_TOKENS.includes(lower)) return lower === "nan" ? NaN : lower.startsWith("-") ? -Infinity : Infinity;
   return NUMBER.test(s) ? Number(s) : undefined;
 }
+
+/**
+ * What one cell holds: a usable number; `NaN` for a missing cell; `"nonfinite"` for NaN or
+ * infinity spelled out, or a number beyond ±{@link FLOAT32_MAX} (it would be ±Infinity as
+ * float32); `undefined` for text that is not a number.
+ */
+export function readCell(text: string): number | "nonfinite" | undefined {
+  const s = text.trim();
+  if (NUMBER.test(s)) {
+    const v = Number(s);
+    return Math.abs(v) > FLOAT32_MAX ? "nonfinite" : v;
+  }
+  const lower = s.toLowerCase();
+  if (MISSING_TOKENS.includes(lower)) return NaN;
+  if (NON_FINITE_TOKENS.includes(lower)) return "nonfinite";
+  return undefined;
+}
+
+/** Whether a computed value can reach a float32 model: finite and within ±{@link FLOAT32_MAX}. */
+export function isFloat32Finite(v: number): boolean {
+  return Number.isFinite(v) && Math.abs(v) <= FLOAT32_MAX;
+}
+
+/**
+ * Collects the rows of one column that hold non-finite or overflowing values, for one error or
+ * report naming the first few lines and the count.
+ */
+export class NonFiniteLog {
+  count = 0;
+  readonly first: { line: number; text: string }[] = [];
+  constructor(
+    readonly source: string,
+    readonly column: string,
+    private readonly keep = 5,
+  ) {}
+  add(line: number, text: string): void {
+    if (this.first.length < this.keep) this.first.push({ line, text });
+    this.count++;
+  }
+  /** `3 rows hold non-finite or float32-overflowing values: line 4 ("1e300"), …` */
+  describe(): string {
+    const list = this.first.map((f) => `line ${f.line} ("${f.text}")`).join(", ");
+    const more = this.count > this.first.length ? `, … (${this.count} rows in all)` : "";
+    const rows = this.count === 1 ? "1 row holds a" : `${this.count} rows hold`;
+    const what = this.count === 1 ? "value that is not finite as float32" : "values that are not finite as float32";
+    return `${this.source}, column "${this.column}": ${rows} ${what} (NaN, Infinity, or beyond ±3.4e38): ${list}${more}`;
+  }
+  error(hint: string): DataError {
+    return new DataError(`${this.describe()}; ${hint}`);
+  }
+}
+
+/** What to do with non-finite or float32-overflowing values: refuse them, or read them as missing. */
+export type NonFiniteMode = "error" | "missing";
 
 /** Options for {@link numericColumn}. */
 export interface NumericOptions {
   /** Treat missing cells as errors instead of NaN. */
   strict?: boolean;
+  /**
+   * Cells holding NaN, Infinity or a number beyond ±{@link FLOAT32_MAX}: "error" (default) refuses
+   * them, naming the lines; "missing" reads them as missing values (NaN).
+   */
+  nonFinite?: NonFiniteMode;
 }
 
 /**
  * A column as numbers; missing cells become NaN (to be imputed) unless `strict`.
- * @throws DataError naming the file line, column and offending value.
+ * @throws DataError naming the file line, column and offending value; for non-finite values
+ * (unless `nonFinite: "missing"`), the first few lines and their count.
  */
 export function numericColumn(frame: Frame, name: string, options: NumericOptions = {}): Float64Array {
   const col = resolveColumn(frame, name);
   const out = new Float64Array(frame.rows.length);
+  const bad = new NonFiniteLog(frame.source, col);
   for (let i = 0; i < frame.rows.length; i++) {
     const cell = frame.rows[i][col] ?? "";
-    const v = parseNumber(cell);
+    const v = readCell(cell);
     if (v === undefined) throw new DataError(`${at(frame, i)}, column "${col}": "${cell}" is not a number`);
+    if (v === "nonfinite") {
+      bad.add(frame.lines[i]!, cell);
+      out[i] = NaN;
+      continue;
+    }
     if (options.strict && Number.isNaN(v)) {
       throw new DataError(`${at(frame, i)}, column "${col}": missing value ("${cell}") in strict mode`);
     }
     out[i] = v;
   }
+  if (bad.count > 0 && (options.nonFinite ?? "error") === "error") {
+    throw bad.error(`fix the file, or read them as missing values (nonFinite: "missing")`);
+  }
   return out;
 }
 
-/** Options for reading a date column. */
-export interface DateColumnOptions {
-  /** Read `a/b/yyyy` as day/month instead of US month/day. */
-  dayFirst?: boolean;
-}
-
 /**
- * A column parsed as dates (see {@link parseDate} for the accepted forms).
- * @throws DataError naming the file line and the unparseable value.
+ * A column parsed as dates (see {@link parseDate} for the accepted forms and
+ * {@link DateColumnReader} for how `a/b/yyyy` and plain years are decided over the column).
+ * @throws DataError naming the file line and the unparseable value, or a column whose
+ * `a/b/yyyy` dates read both as day/month and month/day.
  */
 export function dateColumn(frame: Frame, name: string, options: DateColumnOptions = {}): Timestamp[] {
+  return dateColumnWithNote(frame, name, options).dates;
+}
+
+/** {@link dateColumn}, with the sentence saying how `a/b/yyyy` dates were read (or null). */
+export function dateColumnWithNote(frame: Frame, name: string, options: DateColumnOptions = {}): { dates: Timestamp[]; note: string | null } {
   const col = resolveColumn(frame, name);
-  return frame.rows.map((r, i) =>
-    parseDate(r[col] ?? "", { source: frame.source, line: frame.lines[i], dayFirst: options.dayFirst }),
-  );
+  const reader = new DateColumnReader(frame.source, col, options);
+  const dates = frame.rows.map((r, i) => reader.read(r[col] ?? "", frame.lines[i]!));
+  const note = reader.finish(dates);
+  return { dates, note };
 }
 
 /** A row filter: string equality (`=`) or inequality (`!=`) of one column. */
@@ -239,13 +319,16 @@ export function derive(frame: Frame, name: string, columns: readonly string[], o
   }
   const inputs = columns.map((c) => numericColumn(frame, c));
   const combine = op === "difference" ? (xs: number[]) => xs[0] - xs[1] : (xs: number[]) => aggregate(xs, op);
+  const bad = new NonFiniteLog(frame.source, name);
   const rows = frame.rows.map((r, i) => {
     const xs = inputs.map((col) => col[i]);
     const v = xs.some(Number.isNaN) ? NaN : combine(xs);
+    if (!Number.isNaN(v) && !isFloat32Finite(v)) bad.add(frame.lines[i]!, String(v));
     const row: Record<string, string> = Object.assign(Object.create(null), r);
     row[name] = Number.isNaN(v) ? "" : String(v);
     return row;
   });
+  if (bad.count > 0) throw bad.error(`the expression overflows; scale the input columns first`);
   return { source: frame.source, columns: [...frame.columns, name], rows, lines: frame.lines };
 }
 

@@ -1,7 +1,8 @@
 // Missing data in regular series: finding missing periods, inserting them, and filling
 // NaNs. Every fill comes with a report so nothing is imputed silently.
 
-import { DataError } from "../tensor/errors.js";
+import { ConfigError, DataError } from "../tensor/errors.js";
+import { periodCount } from "./resample.js";
 import {
   formatDate,
   inferFrequency,
@@ -61,6 +62,130 @@ export function impute(values: ArrayLike<number>, method: ImputeMethod): { value
   return { values: out, report: { method, count: positions.length, positions } };
 }
 
+/**
+ * How much {@link fillMissingPeriods} and {@link regularizeSeries} may invent. Linear interpolation
+ * is a fair guess over a few periods (a long weekend, a missed report) and a fabrication over
+ * more: it draws a straight line through what a season would have curved, and the backtest then
+ * scores the model against those invented points. Beyond these limits the series is refused with
+ * the dates, so that a wrong date (9999-12-31), a misread date format or a recording outage is
+ * seen, not smoothed over.
+ */
+export interface ImputeLimits {
+  /** Longest run of consecutive missing periods that may be filled; default {@link DEFAULT_MAX_GAP}. `Infinity` lifts it. */
+  maxGap?: number;
+  /** Largest share (0–1) of the regular series that may be filled; default {@link DEFAULT_MAX_SHARE}. `1` lifts it. */
+  maxShare?: number;
+}
+
+/**
+ * Default longest fillable gap: 3 periods. Three covers the ordinary holes (a long weekend of
+ * daily data, a missing quarter's report) while staying under half of the shortest season the
+ * forecaster models (a week of 7 days) and at most half of every default horizon (6–14 periods).
+ */
+export const DEFAULT_MAX_GAP = 3;
+
+/** Default largest imputed share: 10 % of the series, beyond which the data, not the model, makes the forecast. */
+export const DEFAULT_MAX_SHARE = 0.1;
+
+function checkLimits(limits: ImputeLimits | undefined): { maxGap: number; maxShare: number } {
+  const maxGap = limits?.maxGap ?? DEFAULT_MAX_GAP;
+  const maxShare = limits?.maxShare ?? DEFAULT_MAX_SHARE;
+  if (!(maxGap >= 0) || (Number.isFinite(maxGap) && !Number.isInteger(maxGap))) {
+    throw new ConfigError(`maxGap must be a non-negative whole number of periods (or Infinity), got ${maxGap}`);
+  }
+  if (!(maxShare >= 0 && maxShare <= 1)) throw new ConfigError(`maxShare must be between 0 and 1, got ${maxShare}`);
+  return { maxGap, maxShare };
+}
+
+/** Where the rows of a series came from, for messages: the source name and a row's file line. */
+export interface RowOrigin {
+  source?: string;
+  /** File line of input row i, or 0 when unknown. */
+  line?: (i: number) => number;
+}
+
+/**
+ * Checks, before any period is generated, that filling a series at `freq` stays within `limits`:
+ * per column, the longest run of missing periods (absent rows and missing cells together) and
+ * the share of the regular series to be filled. `order`/`idx` are the rows in date order and
+ * their period indices.
+ * @throws DataError naming the column, the gap's dates and the file lines around it, or the share
+ * and the first imputed dates, and saying how to allow it.
+ */
+function enforceLimits(
+  dates: readonly Timestamp[],
+  columns: readonly ArrayLike<number>[],
+  names: readonly string[],
+  freq: Frequency,
+  order: readonly number[],
+  idx: readonly number[],
+  limits: { maxGap: number; maxShare: number },
+  origin: RowOrigin,
+): void {
+  const n = order.length;
+  const periods = idx[n - 1]! - idx[0]! + 1;
+  const src = origin.source !== undefined ? `${origin.source}, ` : "";
+  const lineOf = (k: number): string => {
+    const l = origin.line?.(order[k]!) ?? 0;
+    return l > 0 ? `line ${l} (${formatDate(dates[order[k]!]!)})` : formatDate(dates[order[k]!]!);
+  };
+  const allow = `allow it with maxGap / maxShare (--max-gap, --max-imputed), or fix the data`;
+  columns.forEach((col, j) => {
+    let missing = 0;
+    let run = 0;
+    let runStart = -1; // first period index of the current run
+    let worst = { len: 0, from: 0, to: 0, before: -1, after: -1 };
+    const firstDates: number[] = [];
+    const close = (k: number): void => {
+      if (run > worst.len) worst = { len: run, from: runStart, to: runStart + run - 1, before: beforeRun, after: k };
+      run = 0;
+    };
+    let beforeRun = -1;
+    for (let k = 0; k < n; k++) {
+      const absent = k > 0 ? idx[k]! - idx[k - 1]! - 1 : 0;
+      if (absent > 0) {
+        if (run === 0) {
+          runStart = idx[k - 1]! + 1;
+          beforeRun = k - 1;
+        }
+        run += absent;
+        missing += absent;
+        for (let p = idx[k - 1]! + 1; p < idx[k]! && firstDates.length < 5; p++) firstDates.push(periodStartFromIndex(p, freq));
+      }
+      if (Number.isNaN(col[order[k]!]!)) {
+        if (run === 0) {
+          runStart = idx[k]!;
+          beforeRun = k - 1;
+        }
+        run++;
+        missing++;
+        if (firstDates.length < 5) firstDates.push(periodStartFromIndex(idx[k]!, freq));
+      } else if (run > 0) close(k);
+    }
+    if (run > 0) close(-1);
+    const name = names[j] ?? `column ${j}`;
+    if (missing === periods) throw new DataError(`${src}column "${name}": impute: all ${periods} values are missing; nothing to impute from`);
+    if (worst.len > limits.maxGap) {
+      const span = worst.len === 1 ? formatDate(periodStartFromIndex(worst.from, freq), freq)
+        : `${formatDate(periodStartFromIndex(worst.from, freq), freq)} … ${formatDate(periodStartFromIndex(worst.to, freq), freq)}`;
+      const around = worst.before >= 0 && worst.after >= 0 ? `between ${lineOf(worst.before)} and ${lineOf(worst.after)}`
+        : worst.before >= 0 ? `after ${lineOf(worst.before)}, to the end` : worst.after >= 0 ? `before ${lineOf(worst.after)}, from the start` : "";
+      throw new DataError(
+        `${src}column "${name}": ${worst.len} consecutive ${freq}s missing (${span}) ${around}, ` +
+          `more than maxGap ${limits.maxGap} may be imputed; ${allow}`,
+      );
+    }
+    if (missing > limits.maxShare * periods) {
+      const pct = Math.round((1000 * missing) / periods) / 10;
+      const first = firstDates.map((d) => formatDate(d, freq)).join(", ");
+      throw new DataError(
+        `${src}column "${name}": ${missing} of ${periods} ${freq}s (${pct} %) would be imputed (first: ${first}${missing > firstDates.length ? ", …" : ""}), ` +
+          `more than maxShare ${Math.round(limits.maxShare * 1000) / 10} %; check the date column and its format (dateFormat), or ${allow}`,
+      );
+    }
+  });
+}
+
 /** Missing periods found by {@link findGaps}. */
 export interface Gaps {
   /** Start of each missing period. */
@@ -96,9 +221,13 @@ function periodsOf(dates: readonly Timestamp[], freq: Frequency): { order: numbe
  * `freq`).
  */
 export function findGaps(dates: readonly Timestamp[], freq: Frequency): Gaps {
-  const { idx } = periodsOf(dates, freq);
+  const { order, idx } = periodsOf(dates, freq);
   const first = idx[0];
-  const gaps: Gaps = { dates: [], positions: [], periods: idx[idx.length - 1] - first + 1 };
+  const gaps: Gaps = {
+    dates: [],
+    positions: [],
+    periods: periodCount(first, idx[idx.length - 1], freq, dates[order[0]], dates[order[order.length - 1]]),
+  };
   for (let k = 1; k < idx.length; k++) {
     for (let p = idx[k - 1] + 1; p < idx[k]; p++) {
       gaps.positions.push(p - first);
@@ -130,8 +259,18 @@ export function regularize(dates: readonly Timestamp[], columns: readonly ArrayL
     if (c.length !== dates.length) throw new DataError(`regularize: ${dates.length} dates but a column of ${c.length} values`);
   }
   const { order, idx } = periodsOf(dates, freq);
+  return regularizeSorted(dates, columns, freq, order, idx);
+}
+
+function regularizeSorted(
+  dates: readonly Timestamp[],
+  columns: readonly ArrayLike<number>[],
+  freq: Frequency,
+  order: readonly number[],
+  idx: readonly number[],
+): Regularized {
   const first = idx[0];
-  const count = idx[idx.length - 1] - first + 1;
+  const count = periodCount(first, idx[idx.length - 1], freq, dates[order[0]], dates[order[order.length - 1]]);
   const source = new Array<number>(count).fill(-1);
   order.forEach((i, k) => (source[idx[k] - first] = i));
   const out: Regularized = {
@@ -163,16 +302,24 @@ export interface FilledSeries {
 /**
  * Regularises one series at `freq` (inferred from the dates when omitted), inserting
  * missing periods, then imputes all missing values and reports them.
- * @throws DataError as {@link regularize}, {@link impute} and {@link inferFrequency} do.
+ * @throws DataError as {@link regularize}, {@link impute} and {@link inferFrequency} do, and
+ * when a gap or the share to fill exceeds `limits` (see {@link ImputeLimits}; checked before
+ * any period is generated).
  */
 export function fillMissingPeriods(
   dates: readonly Timestamp[],
   values: ArrayLike<number>,
   freq?: Frequency,
   method: ImputeMethod = "linear",
+  limits?: ImputeLimits,
 ): FilledSeries {
+  const lim = checkLimits(limits);
   const f = freq ?? inferFrequency(dates);
-  const reg = regularize(dates, [values], f);
+  if (values.length !== dates.length) throw new DataError(`regularize: ${dates.length} dates but a column of ${values.length} values`);
+  const { order, idx } = periodsOf(dates, f);
+  periodCount(idx[0]!, idx[idx.length - 1]!, f, dates[order[0]!]!, dates[order[order.length - 1]!]!);
+  enforceLimits(dates, [values], ["value"], f, order, idx, lim, {});
+  const reg = regularizeSorted(dates, [values], f, order, idx);
   const { values: filled, report } = impute(reg.values[0], method);
   report.dates = report.positions.map((p) => reg.dates[p]);
   return { dates: reg.dates, values: filled, freq: f, inserted: reg.inserted.dates, report };
@@ -190,20 +337,34 @@ export interface RegularizedSeries {
 
 /**
  * {@link fillMissingPeriods} for every column of a {@link TimeSeries}. Inserted rows get
- * line 0.
+ * line 0. The limits (see {@link ImputeLimits}) apply to each column.
+ * @throws DataError naming the source, the column, the dates and lines of a gap too long, or
+ * the share imputed, before anything is generated.
  */
 export function regularizeSeries(
   series: TimeSeries,
-  options: { freq?: Frequency; method?: ImputeMethod } = {},
+  options: { freq?: Frequency; method?: ImputeMethod } & ImputeLimits = {},
 ): RegularizedSeries {
+  const lim = checkLimits(options);
   const freq = options.freq ?? inferFrequency(series.dates);
   const method = options.method ?? "linear";
   let reg: Regularized;
+  let order: number[];
+  let idx: number[];
   try {
-    reg = regularize(series.dates, series.values, freq);
+    for (const c of series.values) {
+      if (c.length !== series.dates.length) throw new DataError(`regularize: ${series.dates.length} dates but a column of ${c.length} values`);
+    }
+    ({ order, idx } = periodsOf(series.dates, freq));
+    periodCount(idx[0]!, idx[idx.length - 1]!, freq, series.dates[order[0]!]!, series.dates[order[order.length - 1]!]!);
   } catch (err) {
     throw new DataError(`${series.source}: ${(err as Error).message}`);
   }
+  enforceLimits(series.dates, series.values, series.columns, freq, order, idx, lim, {
+    source: series.source,
+    line: (i) => series.lines[i] ?? 0,
+  });
+  reg = regularizeSorted(series.dates, series.values, freq, order, idx);
   const reports: Record<string, ImputeReport> = {};
   const values = reg.values.map((col, j) => {
     let res: { values: Float64Array; report: ImputeReport };

@@ -9,3 +9,4 @@ export * from "./impute.js";
 export * from "./scalers.js";
 export * from "./windows.js";
 export * from "./split.js";
+export * from "./columns.js";

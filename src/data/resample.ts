@@ -2,7 +2,7 @@
 // inside the covered span is kept; one with no observations is NaN so gaps stay visible.
 
 import { DataError } from "../tensor/errors.js";
-import { periodIndex, periodStartFromIndex, type Frequency, type Timestamp } from "./dates.js";
+import { formatDate, periodIndex, periodStartFromIndex, type Frequency, type Timestamp } from "./dates.js";
 import type { TimeSeries } from "./frame.js";
 
 /** How the observations falling into one period are combined. */
@@ -46,6 +46,28 @@ export function aggregate(xs: ArrayLike<number>, agg: Aggregation): number {
   }
 }
 
+/**
+ * Hard bound on the length of a regular grid (10 million periods) whatever the limits: checked
+ * before anything is generated, so an absurd date fails at once instead of filling memory.
+ */
+export const MAX_PERIODS = 10_000_000;
+
+/**
+ * Number of periods from index `first` to `last` (inclusive), checked against {@link MAX_PERIODS}
+ * before anything is allocated; `from`/`to` are the dates named in the error.
+ * @throws DataError for a span too long.
+ */
+export function periodCount(first: number, last: number, freq: Frequency, from: Timestamp, to: Timestamp): number {
+  const count = last - first + 1;
+  if (!(count <= MAX_PERIODS)) {
+    throw new DataError(
+      `${formatDate(from)} to ${formatDate(to)} spans ${count} ${freq}s, more than the ${MAX_PERIODS} a series may have; ` +
+        `check the dates (a wrong year?) or resample to a coarser frequency`,
+    );
+  }
+  return count;
+}
+
 /** Result of {@link resample}. */
 export interface Resampled {
   /** Start of each period, consecutive from the first observation's period to the last's. */
@@ -76,7 +98,7 @@ export function resample(dates: readonly Timestamp[], values: ArrayLike<number>,
   const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => dates[a] - dates[b] || a - b);
   const periods = order.map((i) => periodIndex(dates[i], options.freq));
   const first = periods[0];
-  const count = periods[n - 1] - first + 1;
+  const count = periodCount(first, periods[n - 1], options.freq, dates[order[0]], dates[order[n - 1]]);
   const buckets: number[][] = Array.from({ length: count }, () => []);
   order.forEach((i, k) => {
     const v = values[i];
@@ -111,4 +133,53 @@ export function resampleSeries(
   });
   if (series.columns.length === 0) dates = resample(series.dates, new Float64Array(series.dates.length), { freq, agg: "sum" }).dates;
   return { source: series.source, dates, columns: [...series.columns], values, lines: dates.map(() => 0) };
+}
+
+/**
+ * {@link resample} over rows already in date order (`order[k]` is the k-th row, or row k when
+ * `order` is null), read through accessors so that columns too large for one array can stay in
+ * blocks: memory beyond the input is one value per period plus the largest period's values (for
+ * the median). NaN values are ignored; `first`/`last` follow `order`.
+ * @throws DataError when there are no rows or the span exceeds {@link MAX_PERIODS}.
+ */
+export function resampleOrdered(
+  n: number,
+  dateAt: (i: number) => number,
+  valueAt: (i: number) => number,
+  order: ArrayLike<number> | null,
+  options: ResampleOptions,
+): Resampled {
+  if (n === 0) throw new DataError("resample: no observations");
+  const { freq, agg } = options;
+  const row = (k: number): number => (order === null ? k : order[k]!);
+  const first = periodIndex(dateAt(row(0)), freq);
+  const count = periodCount(first, periodIndex(dateAt(row(n - 1)), freq), freq, dateAt(row(0)), dateAt(row(n - 1)));
+  const out: Resampled = { dates: new Array<number>(count), values: new Float64Array(count).fill(NaN), counts: new Int32Array(count) };
+  for (let p = 0; p < count; p++) out.dates[p] = periodStartFromIndex(first + p, freq);
+  let scratch = new Float64Array(64);
+  let used = 0;
+  let current = first;
+  const flush = (): void => {
+    out.values[current - first] = aggregate(scratch.subarray(0, used), agg);
+    out.counts[current - first] = used;
+    used = 0;
+  };
+  for (let k = 0; k < n; k++) {
+    const i = row(k);
+    const p = periodIndex(dateAt(i), freq);
+    if (p !== current) {
+      flush();
+      current = p;
+    }
+    const v = valueAt(i);
+    if (Number.isNaN(v)) continue;
+    if (used === scratch.length) {
+      const bigger = new Float64Array(used * 2);
+      bigger.set(scratch);
+      scratch = bigger;
+    }
+    scratch[used++] = v;
+  }
+  flush();
+  return out;
 }

@@ -7,6 +7,12 @@ import { ConfigError } from "../tensor/errors.js";
 export interface FileSystem {
   readText(path: string): string;
   readBytes(path: string): Uint8Array;
+  /**
+   * The file's bytes in order, at most `chunkBytes` at a time, so a large file can be parsed
+   * without holding it whole (the CSV reader uses it when present). Each chunk is a new array
+   * the caller may keep. Optional: a host without it is read with `readText`.
+   */
+  readChunks?(path: string, chunkBytes: number): Iterable<Uint8Array>;
   exists(path: string): boolean;
   /** Create a directory and its parents; no error when it exists. */
   mkdirp(dir: string): void;

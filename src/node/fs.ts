@@ -1,7 +1,7 @@
 // Node's file system behind the FileSystem port: the one module of the library that touches
 // node:fs, and the one atomic-write routine every file the library writes goes through.
 
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { basename, dirname, join, resolve } from "node:path";
 import type { FileSystem } from "../io/fs.js";
@@ -65,9 +65,30 @@ function packageDir(name: string): string {
   }
 }
 
+/**
+ * A file's bytes, `chunkBytes` at a time, through one open descriptor that is closed when the
+ * iteration ends, fails or is abandoned. Each chunk is a fresh Buffer (csv-parse keeps the tail
+ * of a chunk across calls, so a reused buffer would corrupt it).
+ */
+function* readChunks(path: string, chunkBytes: number): Generator<Uint8Array> {
+  const size = Number.isInteger(chunkBytes) && chunkBytes > 0 ? chunkBytes : 1 << 20;
+  const fd = openSync(path, "r");
+  try {
+    for (;;) {
+      const buf = Buffer.allocUnsafe(size);
+      const n = readSync(fd, buf, 0, size, null);
+      if (n === 0) return;
+      yield n === size ? buf : buf.subarray(0, n);
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
 export const nodeFileSystem: FileSystem = {
   readText: (path) => readFileSync(path, "utf8"),
   readBytes: (path) => new Uint8Array(readFileSync(path)),
+  readChunks,
   exists: (path) => existsSync(path),
   mkdirp: (dir) => void mkdirSync(dir, { recursive: true }),
   writeAtomic: writeFileAtomic,

@@ -130,7 +130,7 @@ describe("inferFrequency", () => {
     expect(() => inferFrequency([parseDate("2000")])).toThrow(DataError);
     expect(() => inferFrequency([parseDate("2000"), parseDate("2000")])).toThrow(/1 distinct date/);
     const hourly = Array.from({ length: 10 }, (_, i) => parseDate("2000-01-01") + i * 3_600_000);
-    expect(() => inferFrequency(hourly)).toThrow(/1 hour\(s\) apart.*resample to "day"/);
+    expect(() => inferFrequency(hourly)).toThrow(/dates are 1 hour apart \(median\).*resample to "day"/);
     expect(() => inferFrequency([parseDate("2000"), parseDate("2010"), parseDate("2020")])).toThrow(/coarser than yearly/);
   });
 });

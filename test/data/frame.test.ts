@@ -99,7 +99,7 @@ describe("columns", () => {
   it("unparseable dates give the line and value", () => {
     const g = parseCsv("date,v\n2020-01-01,1\n2020-31-01,2\n", { source: "d.csv" });
     expect(dataError(() => dateColumn(g, "date")).message).toBe(
-      'd.csv line 3: cannot parse date "2020-31-01": month 31 is not between 1 and 12',
+      'd.csv line 3, column "date": cannot parse date "2020-31-01": month 31 is not between 1 and 12',
     );
   });
 });

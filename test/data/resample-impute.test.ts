@@ -128,7 +128,7 @@ describe("gaps and regularisation", () => {
   });
 
   it("fillMissingPeriods inserts, imputes and reports every filled value", () => {
-    const res = fillMissingPeriods(months, [1, 2, 5, NaN, 11], undefined, "linear");
+    const res = fillMissingPeriods(months, [1, 2, 5, NaN, 11], undefined, "linear", { maxShare: 1 });
     expect(res.freq).toBe("month");
     expect(Array.from(res.values)).toEqual([1, 2, 3, 4, 5, 7, 9, 11]);
     expect(res.inserted.map((d) => formatDate(d, "month"))).toEqual(["1749-03", "1749-04", "1749-07"]);
@@ -139,7 +139,7 @@ describe("gaps and regularisation", () => {
 
   it("regularizeSeries fills each column and names the source on errors", () => {
     const f = parseCsv("d,a,b\n2020-01-01,1,\n2020-01-03,3,6\n", { source: "r.csv" });
-    const r = regularizeSeries(toTimeSeries(f, { date: "d", values: ["a", "b"] }), { method: "neighbourMean" });
+    const r = regularizeSeries(toTimeSeries(f, { date: "d", values: ["a", "b"] }), { method: "neighbourMean", maxShare: 1 });
     expect(r.freq).toBe("day");
     expect(Array.from(r.series.values[0])).toEqual([1, 2, 3]);
     expect(Array.from(r.series.values[1])).toEqual([6, 6, 6]);

@@ -32,10 +32,11 @@ describe("loadSeries", () => {
   it("reports imputed periods instead of filling them silently", () => {
     const dir = mkdtempSync(join(tmpdir(), "series-"));
     const path = join(dir, "gaps.csv");
-    const rows = ["2020-01,1", "2020-02,2", "2020-04,4", "2020-05,5", "2020-06,6"];
+    // one month in twelve (8 %) is within the default limits (a gap of 3, 10 % of the series)
+    const rows = Array.from({ length: 12 }, (_, i) => `2020-${String(i + 1).padStart(2, "0")},${i + 1}`).filter((_, i) => i !== 2);
     writeFileSync(path, "month,value\n" + rows.join("\n") + "\n");
     const s = loadSeries(path, {});
-    expect(Array.from(s.values)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(Array.from(s.values)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
     expect(s.imputed).toEqual({ count: 1, method: "linear", dates: ["2020-03-01"] });
     expect(s.notes.join("\n")).toMatch(/1 missing value imputed \(linear\): 2020-03/);
   });
