@@ -4,7 +4,23 @@ import { Tensor, sizeOf } from "../tensor/tensor.js";
 import { ConfigError, ShapeError, fmtShape } from "../tensor/errors.js";
 import type { InitializerName } from "../tensor/initializers.js";
 import { ACTIVATIONS, type Activation } from "../kernels/activations.js";
+import { INITIALIZERS } from "../tensor/initializers.js";
 import { Layer, Param, type LayerArgs, type LayerConfig } from "./layer.js";
+import { checkOptions, options, layerArgsShape, positiveInt, rate, shape, str, bool, oneOf } from "./options.js";
+
+const initializer = () => oneOf(INITIALIZERS);
+const INPUT = options({ name: layerArgsShape.name, batchSize: layerArgsShape.batchSize, shape: shape() });
+const DENSE = options({
+  ...layerArgsShape, units: positiveInt(), activation: str().optional(), useBias: bool().optional(),
+  kernelInitializer: initializer().optional(), biasInitializer: initializer().optional(),
+});
+const DROPOUT = options({ ...layerArgsShape, rate: rate() });
+const EMBEDDING = options({
+  ...layerArgsShape, inputDim: positiveInt(), outputDim: positiveInt(),
+  embeddingsInitializer: initializer().optional(), inputLength: positiveInt().optional(),
+});
+const FLATTEN = options(layerArgsShape);
+const REPEAT_VECTOR = options({ ...layerArgsShape, n: positiveInt() });
 
 export interface InputArgs extends LayerArgs {
   /** Shape of one sample, e.g. [timesteps, features]. */
@@ -16,10 +32,7 @@ export class Input extends Layer {
   readonly className = "InputLayer";
   readonly shape: number[];
   constructor(args: InputArgs) {
-    super({ ...args, inputShape: args.shape });
-    if (!Array.isArray(args.shape) || args.shape.some((d) => !Number.isInteger(d) || d <= 0)) {
-      throw new ConfigError(`input: shape must be a list of positive integers, got ${JSON.stringify(args.shape)}`);
-    }
+    super({ ...checkOptions(INPUT, args, "input"), inputShape: args.shape });
     this.shape = [...args.shape];
   }
   protected computeBuild(inputShape: number[]): number[] { return inputShape; }
@@ -60,8 +73,7 @@ export class Dense extends Layer {
   private y: Float32Array | null = null;
 
   constructor(args: DenseArgs) {
-    super(args);
-    if (!Number.isInteger(args.units) || args.units <= 0) throw new ConfigError(`dense: units must be a positive integer, got ${String(args.units)}`);
+    super(checkOptions(DENSE, args, "dense"));
     this.units = args.units;
     const act = args.activation ?? "linear";
     if (act !== "softmax" && !(ACTIVATIONS as readonly string[]).includes(act)) {
@@ -134,8 +146,7 @@ export class Dropout extends Layer {
   private mask: Float32Array | null = null;
 
   constructor(args: DropoutArgs) {
-    super(args);
-    if (!(args.rate >= 0 && args.rate < 1)) throw new ConfigError(`dropout: rate must be in [0, 1), got ${args.rate}`);
+    super(checkOptions(DROPOUT, args, "dropout"));
     this.rate = args.rate;
   }
   protected computeBuild(inputShape: number[]): number[] { return inputShape; }
@@ -189,6 +200,7 @@ export class Embedding extends Layer {
   private ids: Tensor | null = null;
 
   constructor(args: EmbeddingArgs) {
+    checkOptions(EMBEDDING, args, "embedding");
     super({ ...args, inputShape: args.inputShape ?? (args.inputLength ? [args.inputLength] : undefined) });
     this.inputDim = args.inputDim;
     this.outputDim = args.outputDim;
@@ -239,6 +251,9 @@ export class Embedding extends Layer {
 /** [B, d1, d2, ...] → [B, d1·d2·...]. */
 export class Flatten extends Layer {
   readonly className = "Flatten";
+  constructor(args: LayerArgs = {}) {
+    super(checkOptions(FLATTEN, args, "flatten"));
+  }
   protected computeBuild(inputShape: number[]): number[] { return [sizeOf(inputShape)]; }
   forward(x: Tensor): Tensor { this.checkInput(x); return x.reshape([x.shape[0]!, sizeOf(this.inputShape!)]); }
   backward(dy: Tensor): Tensor { return dy.reshape([dy.shape[0]!, ...this.inputShape!]); }
@@ -255,8 +270,7 @@ export class RepeatVector extends Layer {
   readonly className = "RepeatVector";
   readonly n: number;
   constructor(args: RepeatVectorArgs) {
-    super(args);
-    if (!Number.isInteger(args.n) || args.n <= 0) throw new ConfigError(`repeatVector: n must be a positive integer, got ${String(args.n)}`);
+    super(checkOptions(REPEAT_VECTOR, args, "repeatVector"));
     this.n = args.n;
   }
   protected computeBuild(inputShape: number[]): number[] {

@@ -67,6 +67,8 @@ export abstract class Layer {
   protected backend: Backend = getBackend();
   private bufs = new Map<string, Float32Array>();
   private scratchOutputs = false;
+  private ownerRef: object | null = null;
+  private ownerLabel = "";
 
   constructor(args: LayerArgs = {}) {
     this.name = args.name ?? "";
@@ -96,6 +98,33 @@ export abstract class Layer {
 
   get built(): boolean {
     return this.outputShape !== null;
+  }
+
+  /** The model or wrapper this layer was added to, or null while it is free. */
+  get owner(): object | null {
+    return this.ownerRef;
+  }
+
+  /**
+   * Record that `owner` (a model, or a wrapper layer) holds this layer. A layer's parameters are
+   * views into its owner's buffers, so a second owner would silently rewire the first: refused.
+   * The same owner may claim again (a graph that uses a layer twice shares its weights on purpose).
+   */
+  claim(owner: object, label: string, where: string): void {
+    if (this.ownerRef !== null && this.ownerRef !== owner) {
+      const me = this.name ? `layer "${this.name}" (${this.className})` : `this ${this.className} layer`;
+      throw new ConfigError(`${where}: ${me} already belongs to ${this.ownerLabel}; a layer object can serve one model only — create a new layer with the same options for this one`);
+    }
+    this.ownerRef = owner;
+    this.ownerLabel = label;
+  }
+
+  /** Undo `claim` (the owner is being disposed or its construction failed). */
+  release(owner: object): void {
+    if (this.ownerRef === owner) {
+      this.ownerRef = null;
+      this.ownerLabel = "";
+    }
   }
 
   /** All parameters, including those of wrapped layers, in Keras's weight order. */

@@ -6,7 +6,29 @@ import { ConfigError, ShapeError, fmtShape } from "../tensor/errors.js";
 import type { InitializerName } from "../tensor/initializers.js";
 import { checkActivation, type Activation } from "../kernels/activations.js";
 import { toTimeMajor, toBatchMajor } from "../kernels/layout.js";
+import { INITIALIZERS } from "../tensor/initializers.js";
 import { Layer, Param, type LayerArgs, type LayerConfig } from "./layer.js";
+import { checkOptions, options, layerArgsShape, positiveInt, rate, str, bool, oneOf } from "./options.js";
+
+const initializer = () => oneOf(INITIALIZERS).optional();
+const RECURRENT = {
+  ...layerArgsShape,
+  units: positiveInt(),
+  activation: str().optional(),
+  useBias: bool().optional(),
+  kernelInitializer: initializer(),
+  recurrentInitializer: initializer(),
+  biasInitializer: initializer(),
+  returnSequences: bool().optional(),
+  returnState: bool().optional(),
+  goBackwards: bool().optional(),
+  stateful: bool().optional(),
+  dropout: rate().optional(),
+  recurrentDropout: rate().optional(),
+};
+const LSTM_OPTIONS = options({ ...RECURRENT, recurrentActivation: str().optional(), unitForgetBias: bool().optional() });
+const GRU_OPTIONS = options({ ...RECURRENT, recurrentActivation: str().optional(), resetAfter: bool().optional() });
+const SIMPLE_RNN_OPTIONS = options(RECURRENT);
 
 export interface RecurrentArgs extends LayerArgs {
   /** Size of the hidden state h (and cell state c). */
@@ -352,7 +374,7 @@ export class LSTM extends RecurrentLayer {
   private tc: Float32Array | null = null;
 
   constructor(args: LstmArgs) {
-    super(args, "lstm");
+    super(checkOptions(LSTM_OPTIONS, args, "lstm"), "lstm");
     this.recurrentActivation = checkActivation(args.recurrentActivation ?? "sigmoid", "lstm");
     this.unitForgetBias = args.unitForgetBias ?? true;
   }
@@ -442,7 +464,7 @@ export class GRU extends RecurrentLayer {
   private rec: Float32Array | null = null;
 
   constructor(args: GruArgs) {
-    super(args, "gru");
+    super(checkOptions(GRU_OPTIONS, args, "gru"), "gru");
     this.recurrentActivation = checkActivation(args.recurrentActivation ?? "sigmoid", "gru");
     this.resetAfter = args.resetAfter ?? true;
   }
@@ -517,7 +539,7 @@ export class SimpleRNN extends RecurrentLayer {
   protected readonly stateCount = 1;
 
   constructor(args: SimpleRnnArgs) {
-    super(args, "simpleRnn");
+    super(checkOptions(SIMPLE_RNN_OPTIONS, args, "simpleRnn"), "simpleRnn");
   }
 
   protected cellForward(B: number, T: number): void {

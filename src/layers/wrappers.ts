@@ -6,12 +6,22 @@ import { ConfigError, ShapeError, fmtShape } from "../tensor/errors.js";
 import type { Rng } from "../tensor/rng.js";
 import { Layer, type LayerArgs, type LayerConfig, type Param } from "./layer.js";
 import { RecurrentLayer } from "./recurrent.js";
+import { checkOptions, options, layerArgsShape, oneOf } from "./options.js";
+
+const TIME_DISTRIBUTED = options(layerArgsShape);
+const BIDIRECTIONAL = options({ ...layerArgsShape, mergeMode: oneOf(["concat", "sum", "mul", "ave"] as const).optional() });
+
+function checkWrapped(layer: unknown, where: string): void {
+  if (!(layer instanceof Layer)) throw new ConfigError(`${where}: the first argument must be a layer (e.g. layers.dense({ units: 1 })), got ${layer === null ? "null" : typeof layer}`);
+}
 
 /** Applies `layer` to every timestep: [B, T, ...] → [B, T, ...layer output]. Shares its weights across steps. */
 export class TimeDistributed extends Layer {
   readonly className = "TimeDistributed";
   constructor(readonly layer: Layer, args: LayerArgs = {}) {
-    super(args);
+    super(checkOptions(TIME_DISTRIBUTED, args, "timeDistributed"));
+    checkWrapped(layer, "timeDistributed");
+    layer.claim(this, "a timeDistributed wrapper", "timeDistributed");
   }
   protected computeBuild(inputShape: number[]): number[] {
     if (inputShape.length < 2) {
@@ -60,14 +70,15 @@ export class Bidirectional extends Layer {
   private yb: Tensor | null = null;
 
   constructor(layer: Layer, args: BidirectionalArgs = {}, makeCopy: (config: LayerConfig) => Layer) {
-    super(args);
+    super(checkOptions(BIDIRECTIONAL, args, "bidirectional"));
+    checkWrapped(layer, "bidirectional");
     if (!(layer instanceof RecurrentLayer)) throw new ConfigError(`bidirectional: wraps a recurrent layer (lstm, gru, simpleRnn), got ${layer.className}`);
-    const mode = args.mergeMode ?? "concat";
-    if (!["concat", "sum", "mul", "ave"].includes(mode)) throw new ConfigError(`bidirectional: mergeMode must be concat, sum, mul or ave, got "${mode}"`);
     if (layer.stateful) throw new ConfigError("bidirectional: stateful layers are not supported inside Bidirectional");
-    this.mergeMode = mode;
+    layer.claim(this, "a bidirectional wrapper", "bidirectional");
+    this.mergeMode = args.mergeMode ?? "concat";
     this.forwardLayer = layer;
     const copy = makeCopy({ ...layer.getConfig(), goBackwards: !layer.goBackwards });
+    copy.claim(this, "a bidirectional wrapper", "bidirectional");
     this.backwardLayer = copy as RecurrentLayer;
   }
 

@@ -3,7 +3,22 @@
 
 import { ConfigError } from "../tensor/errors.js";
 import { fileSystem } from "../io/fs.js";
-import type { Sequential } from "./sequential.js";
+import type { Sequential, TrainingSnapshot } from "./sequential.js";
+import { checkOptions, options, str, nonEmptyStr, bool, nonNegative, nonNegativeInt, finiteNumber, oneOf, z } from "../layers/options.js";
+
+const MODE = oneOf(["auto", "min", "max"] as const).optional();
+const EARLY_STOPPING = options({
+  monitor: nonEmptyStr().optional(), minDelta: finiteNumber().optional(), patience: nonNegativeInt().optional(),
+  mode: MODE, restoreBestWeights: bool().optional(), startFromEpoch: nonNegativeInt().optional(),
+});
+const MODEL_CHECKPOINT = options({ filepath: nonEmptyStr(), monitor: nonEmptyStr().optional(), saveBestOnly: bool().optional(), mode: MODE });
+const REDUCE_LR = options({
+  monitor: nonEmptyStr().optional(),
+  factor: z.number({ error: "must be in (0, 1)" }).refine((f) => f > 0 && f < 1, { error: "must be in (0, 1)" }).optional(),
+  patience: nonNegativeInt().optional(), minDelta: nonNegative().optional(), cooldown: nonNegativeInt().optional(),
+  minLr: nonNegative().optional(), mode: MODE,
+});
+const CSV_LOGGER = options({ filename: nonEmptyStr(), append: bool().optional(), separator: str().optional() });
 
 export type Logs = Record<string, number>;
 
@@ -70,9 +85,10 @@ export class EarlyStopping implements Callback {
   bestEpoch = -1;
   stoppedEpoch = -1;
   private wait = 0;
-  private bestWeights: Float32Array | null = null;
+  private bestWeights: TrainingSnapshot | null = null;
 
   constructor(args: EarlyStoppingArgs = {}) {
+    checkOptions(EARLY_STOPPING, args, "earlyStopping");
     this.monitor = args.monitor ?? "val_loss";
     this.minDelta = Math.abs(args.minDelta ?? 0);
     this.patience = args.patience ?? 0;
@@ -96,7 +112,7 @@ export class EarlyStopping implements Callback {
       this.best = v;
       this.bestEpoch = epoch;
       this.wait = 0;
-      if (this.restoreBestWeights) this.bestWeights = this.model!.parameters.slice();
+      if (this.restoreBestWeights) this.bestWeights = this.model!.snapshotState();
       return;
     }
     this.wait++;
@@ -107,7 +123,8 @@ export class EarlyStopping implements Callback {
   }
 
   onTrainEnd(): void {
-    if (this.restoreBestWeights && this.bestWeights) this.model!.parameters.set(this.bestWeights);
+    // the optimizer's moments go back with the weights, so training on starts from a consistent point
+    if (this.restoreBestWeights && this.bestWeights) this.model!.restoreState(this.bestWeights);
   }
 }
 
@@ -133,7 +150,7 @@ export class ModelCheckpoint implements Callback {
   saved: string[] = [];
 
   constructor(args: ModelCheckpointArgs) {
-    if (!args.filepath) throw new ConfigError("modelCheckpoint: filepath is required");
+    checkOptions(MODEL_CHECKPOINT, args, "modelCheckpoint");
     this.filepath = args.filepath;
     this.monitor = args.monitor ?? "val_loss";
     this.saveBestOnly = args.saveBestOnly ?? false;
@@ -183,6 +200,7 @@ export class ReduceLrOnPlateau implements Callback {
   private cooldownLeft = 0;
 
   constructor(args: ReduceLrOnPlateauArgs = {}) {
+    checkOptions(REDUCE_LR, args, "reduceLrOnPlateau");
     this.monitor = args.monitor ?? "val_loss";
     this.factor = args.factor ?? 0.1;
     if (!(this.factor > 0 && this.factor < 1)) throw new ConfigError(`reduceLrOnPlateau: factor must be in (0, 1), got ${this.factor}`);
@@ -228,7 +246,9 @@ export class CsvLogger implements Callback {
   model?: Sequential;
   private keys: string[] | null = null;
   private text = "";
-  constructor(readonly args: CsvLoggerArgs) {}
+  constructor(readonly args: CsvLoggerArgs) {
+    checkOptions(CSV_LOGGER, args, "csvLogger");
+  }
 
   onTrainBegin(): void {
     const fs = fileSystem("csvLogger");

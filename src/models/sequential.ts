@@ -5,7 +5,7 @@ import { Tensor, toTensor, assertFinite, type NestedArray, sizeOf, shapesEqual }
 import { Rng } from "../tensor/rng.js";
 import { ConfigError, NonFiniteError, ShapeError, fmtShape } from "../tensor/errors.js";
 import { Layer, Input, RecurrentLayer, LSTM, GRU, namePrefix, type LstmInternals, type GruInternals } from "../layers/index.js";
-import { Optimizer, type OptimizerConfig, type OptimizerName } from "../optim/optimizers.js";
+import { Optimizer, type OptimizerConfig, type OptimizerName, type OptimizerState } from "../optim/optimizers.js";
 import { checkLoss, type LossName, type LossSpec } from "../kernels/losses.js";
 import { MetricAccumulator, checkMetric, type MetricName } from "./metrics.js";
 import { type Callback, type Logs, TerminateOnNaN } from "./callbacks.js";
@@ -13,6 +13,7 @@ import { ProgressLogger, defaultProgress, type ProgressRenderer, type RunContext
 import { saveModel } from "./save.js";
 import { getBackend, checkBackendChoice, referenceBackend, type Backend, type BackendChoice } from "../backend/index.js";
 import { parallelHost, checkThreads, getDefaultThreads, type ParallelPool } from "./parallel.js";
+import { parseOptions, options, z, str, bool, positiveInt, nonNegativeInt, fn, fmtValue } from "../layers/options.js";
 
 /** Estimated FLOPs of one batch below which "auto" threads stays on one thread. */
 const PARALLEL_MIN_FLOP = 3e8;
@@ -54,7 +55,7 @@ export interface CompileArgs {
 export type Data = Tensor | NestedArray;
 
 export interface FitArgs {
-  /** Default 1. */
+  /** Epochs to run in this call (default 1); with `initialEpoch`, the epoch to stop before. */
   epochs?: number;
   /** Default 32. */
   batchSize?: number;
@@ -66,12 +67,23 @@ export interface FitArgs {
   callbacks?: Callback[];
   /** 0 silent, 1 progress bar, 2 one line per epoch; "auto" (default): 1 when the renderer is interactive (a terminal), else 2. */
   verbose?: 0 | 1 | 2 | "auto";
-  /** Epoch to start from (resuming a saved run). Default 0. */
+  /**
+   * Epoch to start from (resuming a saved run); with it, `epochs` is the epoch to stop before, as in
+   * Keras. Without it (the default) a call continues the model's count: it runs `epochs` more epochs
+   * numbered from `epochsTrained`, so calling fit again continues the shuffles and dropout masks
+   * instead of repeating the first call's, and history and callbacks see epochs N+1, N+2, …
+   */
   initialEpoch?: number;
   /** Draws verbose output. Default: the host's (a terminal in Node, console lines elsewhere). */
   progress?: ProgressRenderer;
   /** Which of several runs this is, for the renderer (e.g. network 2 of 4 of an ensemble). */
   run?: RunContext;
+}
+
+/** Weights and optimizer state at one moment (see `Sequential.snapshotState`). */
+export interface TrainingSnapshot {
+  parameters: Float32Array;
+  optimizer: OptimizerState | null;
 }
 
 export interface History {
@@ -91,10 +103,60 @@ export interface PredictArgs extends EvaluateArgs {
   out?: Tensor;
 }
 
-function checkBatchSize(b: number, where: string): number {
-  if (!Number.isInteger(b) || b <= 0) throw new ConfigError(`${where}: batchSize must be a positive integer, got ${b}`);
-  return b;
-}
+const anyValue = (what: string): z.ZodType => z.custom((v) => v !== undefined, { error: `must be ${what}` });
+const integer = (): z.ZodNumber => z.number({ error: "must be an integer" }).refine(Number.isInteger, { error: "must be an integer" }) as unknown as z.ZodNumber;
+const objectOf = (what: string): z.ZodType => z.custom((v) => v !== null && typeof v === "object", { error: `must be ${what}` });
+
+const SEQUENTIAL_OPTIONS = options({
+  seed: integer().optional(),
+  name: str().optional(),
+  backend: anyValue('"auto", "js" or "wasm"').optional(),
+  threads: anyValue('a positive integer or "auto"').optional(),
+});
+
+const LOSS = z.union([
+  str(),
+  options({ name: str(), fromLogits: bool().optional(), delta: z.number({ error: "must be a positive number" }).refine((d) => d > 0 && Number.isFinite(d), { error: "must be a positive number" }).optional() }),
+], { error: "must be a loss name or { name, fromLogits?, delta? }" });
+
+const COMPILE_OPTIONS = options({
+  optimizer: z.custom((v) => typeof v === "string" || (v !== null && typeof v === "object"), { error: "must be an optimizer name, { type, ... } or an Optimizer" }),
+  loss: LOSS,
+  metrics: z.array(str(), { error: "must be a list of metric names" }).optional(),
+});
+
+const CALLBACK_METHODS = ["onTrainBegin", "onTrainEnd", "onEpochBegin", "onEpochEnd", "onBatchBegin", "onBatchEnd"] as const;
+
+/** A callback: any object; its on* members must be the known hooks (a misspelt hook would never run). */
+const CALLBACK = z.looseObject(Object.fromEntries(CALLBACK_METHODS.map((m) => [m, fn().optional()])), { error: "must be a callback object" })
+  .superRefine((cb, ctx) => {
+    for (const key of Object.keys(cb)) {
+      if (/^on[A-Z]/.test(key) && !(CALLBACK_METHODS as readonly string[]).includes(key)) {
+        ctx.addIssue({ code: "unrecognized_keys", keys: [key], input: cb });
+      }
+    }
+  });
+
+const VERBOSE = z.custom<0 | 1 | 2 | "auto">((v) => v === 0 || v === 1 || v === 2 || v === "auto", { error: 'must be 0, 1, 2 or "auto"' });
+
+const FIT_OPTIONS = options({
+  epochs: nonNegativeInt().optional(),
+  batchSize: positiveInt().optional(),
+  validationSplit: z.number({ error: "must be in (0, 1)" }).refine((s) => s === 0 || (s > 0 && s < 1), { error: "must be in (0, 1)" }).optional(),
+  validationData: z.tuple([anyValue("inputs"), anyValue("targets")], { error: "must be [x, y]" }).optional(),
+  shuffle: bool().optional(),
+  callbacks: z.array(CALLBACK, { error: "must be a list of callbacks" }).optional(),
+  verbose: VERBOSE.optional(),
+  initialEpoch: nonNegativeInt().optional(),
+  progress: objectOf("a progress renderer").optional(),
+  run: options({ label: str(), index: nonNegativeInt(), count: positiveInt() }).optional(),
+});
+
+const EVALUATE_OPTIONS = options({ batchSize: positiveInt().optional() });
+const PREDICT_OPTIONS = options({
+  batchSize: positiveInt().optional(),
+  out: z.custom<Tensor>((v) => v instanceof Tensor, { error: "must be a Tensor" }).optional(),
+});
 
 /** Mix a seed with integers into a new 32-bit seed (per-layer, per-epoch random streams). */
 export function mixSeed(seed: number, a: number, b: number): number {
@@ -130,6 +192,15 @@ export class Sequential {
 
   constructor(layers: Layer[], options: SequentialOptions = {}) {
     if (!Array.isArray(layers) || layers.length === 0) throw new ConfigError("sequential: give at least one layer");
+    parseOptions(SEQUENTIAL_OPTIONS, options, "sequential");
+    layers.forEach((l, k) => {
+      if (!(l instanceof Layer)) throw new ConfigError(`sequential: layers[${k}] must be a layer (layers.dense(...), layers.lstm(...), ...), got ${fmtValue(l)}`);
+      const first = layers.indexOf(l);
+      if (first !== k) {
+        throw new ConfigError(`sequential: layers[${first}] and layers[${k}] are the same layer object; a Sequential model is a chain of distinct layers — create a new layer for position ${k}`);
+      }
+      if (l.owner !== null) l.claim(this, "", "sequential"); // a layer owned elsewhere: claim refuses it
+    });
     this.layers = [...layers];
     this.seed = options.seed ?? 42;
     this.name = options.name ?? "sequential";
@@ -142,6 +213,7 @@ export class Sequential {
     this.nameLayers();
     const first = this.layers[0]!;
     if (first.declaredInputShape) this.build(first.declaredInputShape);
+    for (const l of this.layers) l.claim(this, `model "${this.name}"`, "sequential");
   }
 
   get built(): boolean {
@@ -260,7 +332,10 @@ export class Sequential {
     this.pool.pool = null;
     closePools.unregister(this);
     releaseBuffers.unregister(this);
-    for (const l of this.layers) l.setBackend(referenceBackend);
+    for (const l of this.layers) {
+      l.setBackend(referenceBackend);
+      l.release(this);
+    }
     this.backend.free(this.parameters);
     this.backend.free(this.gradients);
     this.parameters = new Float32Array(0);
@@ -274,6 +349,7 @@ export class Sequential {
   }
 
   compile(args: CompileArgs): void {
+    parseOptions(COMPILE_OPTIONS, args, "compile");
     this.optimizer = args.optimizer instanceof Optimizer ? args.optimizer : new Optimizer(args.optimizer);
     this.loss = checkLoss(args.loss);
     this.metrics = (args.metrics ?? []).map(checkMetric);
@@ -347,6 +423,20 @@ export class Sequential {
     for (const l of this.layers) l.resetStates();
   }
 
+  /** The weights with the optimizer's state (moments, step count): a consistent point to return to. */
+  snapshotState(): TrainingSnapshot {
+    return { parameters: this.parameters.slice(), optimizer: this.optimizer?.snapshot() ?? null };
+  }
+
+  /** Return to a `snapshotState()`: weights and optimizer state together. */
+  restoreState(s: TrainingSnapshot): void {
+    if (s.parameters.length !== this.parameters.length) {
+      throw new ShapeError(`restoreState: the snapshot holds ${s.parameters.length} parameters, the model ${this.parameters.length}`);
+    }
+    this.parameters.set(s.parameters);
+    if (s.optimizer && this.optimizer) this.optimizer.restore(s.optimizer);
+  }
+
   private requireBuilt(what: string): void {
     if (!this.built) throw new ConfigError(`${what}: the model is not built yet; start it with layers.input({ shape }) or call fit/predict first`);
   }
@@ -398,6 +488,7 @@ export class Sequential {
   }
 
   async fit(xIn: Data, yIn: Data, args: FitArgs = {}): Promise<History> {
+    parseOptions(FIT_OPTIONS, args, "fit");
     this.scratchEnter();
     try {
       return await this.runFit(xIn, yIn, args);
@@ -409,10 +500,13 @@ export class Sequential {
   private async runFit(xIn: Data, yIn: Data, args: FitArgs): Promise<History> {
     const { loss, optimizer } = this.requireCompiled("fit");
     let { x, y } = this.prepareData(xIn, yIn, "fit");
-    const epochs = args.epochs ?? 1;
+    // Without initialEpoch a call continues the model's count: `epochs` more, numbered from
+    // epochsTrained, so a second fit draws new shuffles and dropout masks (they are seeded by the
+    // epoch) and a split run equals the straight one. With initialEpoch, Keras's meaning: run
+    // epochs initialEpoch … epochs-1.
+    const initialEpoch = args.initialEpoch ?? this.epochsTrained;
+    const epochs = args.initialEpoch === undefined ? this.epochsTrained + (args.epochs ?? 1) : args.epochs ?? 1;
     const batchSize = args.batchSize ?? 32;
-    if (!Number.isInteger(batchSize) || batchSize <= 0) throw new ConfigError(`fit: batchSize must be a positive integer, got ${batchSize}`);
-    if (!Number.isInteger(epochs) || epochs < 0) throw new ConfigError(`fit: epochs must be a non-negative integer, got ${epochs}`);
 
     let xv: Tensor | null = null;
     let yv: Tensor | null = null;
@@ -442,7 +536,10 @@ export class Sequential {
     const accs = this.metrics.map((m) => new MetricAccumulator(m, loss.name === "sparseCategoricalCrossentropy"));
     const classes = this.classes();
     const history: History = { epoch: [], history: {} };
+    // The last consistent point (weights and optimizer state before the latest step) to go back
+    // to when a loss is not finite: restoring only the weights would keep a poisoned Adam moment.
     const lastGood = new Float32Array(this.parameters.length);
+    let lastGoodOpt = optimizer.snapshot();
     const shuffle = args.shuffle ?? true;
     this.stopTraining = false;
 
@@ -450,7 +547,7 @@ export class Sequential {
     const trainSpec = { loss, targetShape: y.shape.slice(1) as number[] };
     let stoppedBy: TrainEnd["stoppedBy"];
     for (const c of callbacks) await c.onTrainBegin?.({});
-    for (let epoch = args.initialEpoch ?? 0; epoch < epochs && !this.stopTraining; epoch++) {
+    for (let epoch = initialEpoch; epoch < epochs && !this.stopTraining; epoch++) {
       this.seedLayers(epoch);
       const order = shuffle ? new Rng(mixSeed(this.seed, -1, epoch)).permutation(n) : identity(n);
       for (const c of callbacks) await c.onEpochBegin?.(epoch, {});
@@ -467,8 +564,11 @@ export class Sequential {
           ? pool.trainStep(xb, yb, trainSpec, epoch, (xs, ys) => this.trainStep(xs, ys, hi - lo))
           : this.trainStep(xb, yb);
         if (!Number.isFinite(l)) {
-          const first = epoch === (args.initialEpoch ?? 0) && b === 0;
-          if (!first) this.parameters.set(lastGood);
+          const first = epoch === initialEpoch && b === 0;
+          if (!first) {
+            this.parameters.set(lastGood);
+            optimizer.restore(lastGoodOpt);
+          }
           const kept = first
             ? "the weights are unchanged (the starting weights already give a non-finite loss: check the data scale and the loss)"
             : "the weights of the last finite step were kept";
@@ -480,6 +580,7 @@ export class Sequential {
           break;
         }
         lastGood.set(this.parameters);
+        lastGoodOpt = optimizer.snapshot(lastGoodOpt);
         optimizer.step(this.parameters, this.gradients, this.backend);
         lossSum += l * (hi - lo);
         seen += hi - lo;
@@ -539,13 +640,14 @@ export class Sequential {
 
   /** Loss and metrics over a data set, in inference mode. */
   evaluate(xIn: Data, yIn: Data, args: EvaluateArgs = {}): Record<string, number> {
+    parseOptions(EVALUATE_OPTIONS, args, "evaluate");
     return this.withScratch(() => this.runEvaluate(xIn, yIn, args));
   }
 
   private runEvaluate(xIn: Data, yIn: Data, args: EvaluateArgs): Record<string, number> {
     const loss = this.requireCompiled("evaluate").loss;
     const { x, y } = this.prepareData(xIn, yIn, "evaluate");
-    const batchSize = checkBatchSize(args.batchSize ?? 32, "evaluate");
+    const batchSize = args.batchSize ?? 32;
     const classes = this.classes();
     const accs = this.metrics.map((m) => new MetricAccumulator(m, loss.name === "sparseCategoricalCrossentropy"));
     const n = x.shape[0]!;
@@ -564,12 +666,13 @@ export class Sequential {
 
   /** Outputs for every sample, in inference mode, computed in batches. */
   predict(xIn: Data, args: PredictArgs = {}): Tensor {
+    parseOptions(PREDICT_OPTIONS, args, "predict");
     return this.withScratch(() => this.runPredict(xIn, args));
   }
 
   private runPredict(xIn: Data, args: PredictArgs): Tensor {
     const x = this.prepareInputs(xIn, "predict");
-    const batchSize = checkBatchSize(args.batchSize ?? 32, "predict");
+    const batchSize = args.batchSize ?? 32;
     const n = x.shape[0]!;
     const out = this.outputShape!;
     const per = sizeOf(out);

@@ -5,6 +5,7 @@
 import { ConfigError } from "../tensor/errors.js";
 import type { Backend } from "../backend/backend.js";
 import { referenceBackend } from "../backend/reference.js";
+import { parseOptions, options, str, nonNegative, bool, z } from "../layers/options.js";
 
 export type OptimizerName = "sgd" | "rmsprop" | "adagrad" | "adam" | "adamw";
 
@@ -35,6 +36,33 @@ export interface OptimizerConfig {
 
 const NAMES: readonly OptimizerName[] = ["sgd", "rmsprop", "adagrad", "adam", "adamw"];
 
+const unit = (): z.ZodNumber => z.number({ error: "must be in [0, 1)" }).refine((n) => n >= 0 && n < 1, { error: "must be in [0, 1)" }) as unknown as z.ZodNumber;
+
+/** One schema for every rule: model.json keeps every field, whatever the rule reads. */
+const OPTIMIZER_OPTIONS = options({
+  type: str(),
+  learningRate: nonNegative().optional(),
+  clipNorm: nonNegative().optional(),
+  clipValue: nonNegative().optional(),
+  momentum: nonNegative().optional(),
+  nesterov: bool().optional(),
+  rho: unit().optional(),
+  beta1: unit().optional(),
+  beta2: unit().optional(),
+  epsilon: nonNegative().optional(),
+  initialAccumulatorValue: nonNegative().optional(),
+  weightDecay: nonNegative().optional(),
+});
+
+/**
+ * The optimizer's state besides the weights: what a step changes, so restoring it undoes steps.
+ * The learning rate is not part of it (callbacks such as reduceLrOnPlateau set it on purpose).
+ */
+export interface OptimizerState {
+  iterations: number;
+  slots: Float32Array[];
+}
+
 export class Optimizer {
   readonly type: OptimizerName;
   learningRate: number;
@@ -46,6 +74,8 @@ export class Optimizer {
 
   constructor(cfg: OptimizerConfig | OptimizerName) {
     const c = typeof cfg === "string" ? { type: cfg } : cfg;
+    const where = c !== null && typeof c === "object" && typeof c.type === "string" ? `optimizer ${c.type}` : "optimizer";
+    parseOptions(OPTIMIZER_OPTIONS, c, where);
     if (!NAMES.includes(c.type)) throw new ConfigError(`unknown optimizer "${c.type as string}"; choose one of ${NAMES.join(", ")}`);
     this.type = c.type;
     this.config = {
@@ -74,10 +104,41 @@ export class Optimizer {
     return { ...rest, learningRate: this.learningRate, ...(clipNorm !== undefined ? { clipNorm } : {}), ...(clipValue !== undefined ? { clipValue } : {}) };
   }
 
-  private ensureSlots(n: number): void {
-    const count = this.type === "sgd" ? (this.config.momentum > 0 ? 1 : 0)
+  /**
+   * A copy of the state a step changes (step count, slots), reusing `into`'s
+   * buffers when their sizes match. With the weights it is a consistent point to go back to.
+   */
+  snapshot(into?: OptimizerState): OptimizerState {
+    const slots = this.slots.map((s, k) => {
+      const b = into?.slots[k];
+      if (b && b.length === s.length) {
+        b.set(s);
+        return b;
+      }
+      return s.slice();
+    });
+    return { iterations: this.iterations, slots };
+  }
+
+  /** Go back to a `snapshot`: later steps' moments and step count are forgotten. */
+  restore(state: OptimizerState): void {
+    this.iterations = state.iterations;
+    if (state.slots.length === this.slots.length && state.slots.every((s, k) => s.length === this.slots[k]!.length)) {
+      state.slots.forEach((s, k) => this.slots[k]!.set(s));
+    } else {
+      this.slots = state.slots.map((s) => s.slice());
+    }
+  }
+
+  /** Slot buffers a step of this rule keeps (Adam: m and v). */
+  slotCount(): number {
+    return this.type === "sgd" ? (this.config.momentum > 0 ? 1 : 0)
       : this.type === "rmsprop" ? (this.config.momentum > 0 ? 2 : 1)
       : this.type === "adagrad" ? 1 : 2;
+  }
+
+  private ensureSlots(n: number): void {
+    const count = this.slotCount();
     if (this.slots.length === count && (count === 0 || this.slots[0]!.length === n)) return;
     this.slots = Array.from({ length: count }, () => new Float32Array(n));
     if (this.type === "adagrad") this.slots[0]!.fill(this.config.initialAccumulatorValue);

@@ -72,8 +72,67 @@ describe("resuming from a checkpoint follows the uninterrupted run", () => {
     await straight.fit(x, y, { ...FIT, epochs: 4 });
     const wrong = makeModel();
     await wrong.fit(x, y, { ...FIT, epochs: 2 });
-    await wrong.fit(x, y, { ...FIT, epochs: 2 }); // epochs 0, 1 again: same masks and order as the first two
+    await wrong.fit(x, y, { ...FIT, epochs: 2, initialEpoch: 0 }); // epochs 0, 1 again: same masks and order as the first two
     expect(firstBitDifference(wrong.parameters, straight.parameters)).not.toBe(-1);
+  });
+});
+
+describe("calling fit again continues the run", () => {
+  it("two calls of 2 epochs equal one call of 4, bit for bit; history and callbacks see epochs 3 and 4", async () => {
+    const straight = makeModel();
+    const hs = await straight.fit(x, y, { ...FIT, epochs: 4 });
+    const split = makeModel();
+    await split.fit(x, y, { ...FIT, epochs: 2 });
+    const begun: number[] = [];
+    const h2 = await split.fit(x, y, { ...FIT, epochs: 2, callbacks: [{ onEpochBegin: (e) => void begun.push(e) }] });
+    expect(h2.epoch).toEqual([2, 3]);
+    expect(begun).toEqual([2, 3]);
+    expect(split.epochsTrained).toBe(4);
+    expect(h2.history.loss).toEqual(hs.history.loss!.slice(2));
+    expect(firstBitDifference(split.parameters, straight.parameters)).toBe(-1);
+  });
+
+  it("a second call draws new dropout masks (the old behaviour repeated the first call's)", async () => {
+    // with a learning rate of 0 the weights never move, so an epoch's loss depends only on the masks
+    const frozen = (): Sequential => {
+      const m = makeModel();
+      m.compile({ optimizer: { type: "sgd", learningRate: 0 }, loss: "mse" });
+      return m;
+    };
+    const m = frozen();
+    const a = await m.fit(x, y, { ...FIT, epochs: 1 });
+    const b = await m.fit(x, y, { ...FIT, epochs: 1 });
+    expect(b.epoch).toEqual([1]);
+    expect(b.history.loss![0]).not.toBe(a.history.loss![0]);
+    // and it is the loss a single two-epoch call sees in its second epoch
+    const both = await frozen().fit(x, y, { ...FIT, epochs: 2 });
+    expect(both.history.loss).toEqual([a.history.loss![0], b.history.loss![0]]);
+    // an explicit initialEpoch: 0 repeats epoch 0 on purpose
+    const again = await m.fit(x, y, { ...FIT, epochs: 1, initialEpoch: 0 });
+    expect(again.history.loss).toEqual(a.history.loss);
+  });
+
+  it("stays deterministic: the same seed and the same sequence of calls give the same weights", async () => {
+    const run = async (): Promise<Float32Array> => {
+      const m = makeModel(9);
+      await m.fit(x, y, { ...FIT, epochs: 1 });
+      await m.fit(x, y, { ...FIT, epochs: 2 });
+      return m.parameters.slice();
+    };
+    expect(firstBitDifference(await run(), await run())).toBe(-1);
+  });
+
+  it("a loaded model continues from its saved epoch count", async () => {
+    const dir = join(await tempDir(), "m");
+    const straight = makeModel();
+    await straight.fit(x, y, { ...FIT, epochs: 3 });
+    const first = makeModel();
+    await first.fit(x, y, { ...FIT, epochs: 2 });
+    await first.save(dir);
+    const back = await loadModel(dir);
+    const h = await back.fit(x, y, { ...FIT, epochs: 1 });
+    expect(h.epoch).toEqual([2]);
+    expect(firstBitDifference(back.parameters, straight.parameters)).toBe(-1);
   });
 });
 

@@ -52,6 +52,31 @@ describe("threads", () => {
     expect(one.loss[2]).not.toEqual(a.loss[2]);
   });
 
+  it("a second fit continues the workers' dropout streams: 2 + 1 epochs equal 3, bit for bit, with dropout", async () => {
+    const { x, y } = series(96, 12, 0.5);
+    const make = () => {
+      const m = sequential([
+        layers.input({ shape: [12, 1] }),
+        layers.lstm({ units: 16, returnSequences: true, recurrentDropout: 0.2 }),
+        layers.dropout({ rate: 0.2 }),
+        layers.gru({ units: 8 }),
+        layers.dense({ units: 1 }),
+      ], { seed: 5, threads: 2 });
+      m.compile({ optimizer: { type: "adam", learningRate: 0.01 }, loss: "mse" });
+      return m;
+    };
+    const straight = make();
+    const hs = await straight.fit(x, y, { epochs: 3, batchSize: 32, verbose: 0 });
+    const split = make();
+    await split.fit(x, y, { epochs: 2, batchSize: 32, verbose: 0 });
+    const h = await split.fit(x, y, { epochs: 1, batchSize: 32, verbose: 0 });
+    expect(h.epoch).toEqual([2]);
+    expect(h.history.loss).toEqual(hs.history.loss!.slice(2));
+    expect(Array.from(split.parameters)).toEqual(Array.from(straight.parameters));
+    straight.dispose();
+    split.dispose();
+  });
+
   it("a stateful model refuses more than one thread; auto keeps small models on one", async () => {
     const { x, y } = series(32, 12, 0);
     const m = sequential([layers.input({ shape: [12, 1] }), layers.lstm({ units: 4, stateful: true, batchSize: 8 }), layers.dense({ units: 1 })], { threads: 2 });
