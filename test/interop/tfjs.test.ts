@@ -259,6 +259,87 @@ describe("(c) recurrent → TF.js files → recurrent keeps every weight", () =>
   });
 });
 
+describe("stateful layers and other writers' topologies", () => {
+  it("a stateful LSTM keeps its batch size both ways, and TF.js carries the states as we do", async () => {
+    const make = (): Sequential => new Sequential([
+      layers.lstm({ units: 3, stateful: true, batchSize: 2, inputShape: [4, 2], returnSequences: true }),
+      layers.lstm({ units: 2, stateful: true }),
+    ]);
+    const model = seeded(make(), 11);
+    const dir = freshDir();
+    await exportTfjs(model, dir);
+    const json = JSON.parse(readFileSync(join(dir, "model.json"), "utf8")) as TfjsModelJson;
+    expect((json.modelTopology as unknown as { config: { layers: { config: { batch_input_shape?: unknown } }[] } }).config.layers[0]!.config.batch_input_shape).toEqual([2, 4, 2]);
+    const back = await importTfjs(dir);
+    expect(back.layers.map((l) => [(l as layers.LSTM).stateful, l.batchSize])).toEqual([[true, 2], [true, null]]);
+    const tm = await tf.loadLayersModel(dirHandler(dir));
+    const x1 = inputFor({ name: "", make, input: [2, 4, 2] }, 1), x2 = inputFor({ name: "", make, input: [2, 4, 2] }, 2);
+    for (const x of [x1, x2]) { // the second batch starts from the states the first one left
+      const theirs = (tm.predict(tf.tensor(x.data, [...x.shape]), { batchSize: 2 }) as tf.Tensor).dataSync();
+      expect(rel(model.predict(x, { batchSize: 2 }).data, theirs)).toBeLessThan(TOL);
+      expect(rel(back.predict(x, { batchSize: 2 }).data, theirs)).toBeLessThan(TOL);
+    }
+  });
+
+  it("a Keras 3 functional chain (keras_history inbound nodes, single input_layers entry)", async () => {
+    const src = JSON.parse(readFileSync(join(FIXTURES, "functional_chain", "model.json"), "utf8")) as TfjsModelJson;
+    type L = { name: string; class_name: string; config: Record<string, unknown>; inbound_nodes: unknown[] };
+    const cfg = (src.modelTopology as unknown as { config: { layers: L[]; input_layers: unknown; output_layers: unknown } }).config;
+    const k3 = {
+      class_name: "Functional",
+      config: {
+        name: "chain",
+        layers: cfg.layers.map((l) => ({
+          ...l,
+          config: l.class_name === "InputLayer" ? { batch_shape: l.config.batch_input_shape, dtype: "float32", name: l.name } : l.config,
+          inbound_nodes: l.inbound_nodes.map((node) => ({
+            args: [{ class_name: "__keras_tensor__", config: { shape: [null, 5, 3], dtype: "float32", keras_history: (node as unknown[][])[0]!.slice(0, 3) } }],
+            kwargs: { training: false },
+          })),
+        })),
+        input_layers: (cfg.input_layers as unknown[][])[0],
+        output_layers: (cfg.output_layers as unknown[][])[0],
+      },
+    };
+    const dir = freshDir();
+    cpSync(join(FIXTURES, "functional_chain"), dir, { recursive: true });
+    writeFileSync(join(dir, "model.json"), JSON.stringify({ ...src, modelTopology: { keras_version: "3.5.0", backend: "tensorflow", model_config: k3 } }));
+    const ex = JSON.parse(readFileSync(join(FIXTURES, "functional_chain", "expected.json"), "utf8")) as Expected;
+    const model = await importTfjs(dir);
+    expect(model.layers.map((l) => l.className)).toEqual(["InputLayer", "LSTM", "Dropout", "SimpleRNN", "Dense"]);
+    expect(rel(model.predict(new Tensor(Float32Array.from(ex.input.data), ex.input.shape)).data, ex.output.data)).toBeLessThan(TOL);
+  });
+
+  it("Keras 2 weight names with the cell's name (bidirectional/forward_lstm/lstm_cell/kernel:0), in any manifest order", async () => {
+    const dir = freshDir();
+    cpSync(join(FIXTURES, "bidi_ave_lstm"), dir, { recursive: true });
+    const j = JSON.parse(readFileSync(join(dir, "model.json"), "utf8")) as TfjsModelJson;
+    const bin = readFileSync(join(dir, "weights.bin"));
+    // rename as Keras 2 does, and reverse the order of the weights (and of their bytes)
+    const ws = j.weightsManifest[0]!.weights;
+    const sizes = ws.map((w) => 4 * w.shape.reduce((p, d) => p * d, 1));
+    const chunks = ws.map((_, i) => bin.subarray(sizes.slice(0, i).reduce((a, b) => a + b, 0), sizes.slice(0, i + 1).reduce((a, b) => a + b, 0)));
+    const renamed = ws.map((w) => ({ ...w, name: w.name.replace(/^[^/]+\/(forward|backward)_[^/]+\/(\w+)$/, "bidirectional/$1_lstm/lstm_cell/$2:0") }));
+    expect(renamed.map((w) => w.name)).toContain("bidirectional/backward_lstm/lstm_cell/recurrent_kernel:0");
+    j.weightsManifest[0]!.weights = renamed.reverse();
+    writeFileSync(join(dir, "weights.bin"), Buffer.concat(chunks.reverse()));
+    const topo = j.modelTopology as unknown as { config: { layers: { config: { name: string } }[] } };
+    topo.config.layers[0]!.config.name = "bidirectional";
+    writeFileSync(join(dir, "model.json"), JSON.stringify(j));
+    const ex = JSON.parse(readFileSync(join(dir, "expected.json"), "utf8")) as Expected;
+    const model = await importTfjs(dir);
+    expect(rel(model.predict(new Tensor(Float32Array.from(ex.input.data), ex.input.shape)).data, ex.output.data)).toBeLessThan(TOL);
+  });
+
+  it("Keras 3's hard_sigmoid (x/6 + 1/2) is refused rather than computed as Keras 2's", async () => {
+    const dir = freshDir();
+    cpSync(join(FIXTURES, "input_lstm_dense"), dir, { recursive: true });
+    const j = JSON.parse(readFileSync(join(dir, "model.json"), "utf8")) as TfjsModelJson;
+    writeFileSync(join(dir, "model.json"), JSON.stringify({ ...j, modelTopology: { ...j.modelTopology, keras_version: "3.5.0" } }));
+    await expect(importTfjs(dir)).rejects.toThrow(/layer "lstm_LSTM\d+" \(LSTM\): "recurrent_activation" is hard_sigmoid of Keras 3/);
+  });
+});
+
 describe("(d) broken files are refused, naming the layer and the weight", () => {
   /** A copy of a fixture with model.json edited. */
   function broken(name: string, edit: (j: TfjsModelJson, dir: string) => void): string {
