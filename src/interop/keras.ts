@@ -1,7 +1,8 @@
 // Import Keras models: Keras 3 `.keras` archives (config.json + model.weights.h5 in a zip) and legacy
 // HDF5 `.h5` models (tf.keras 2 / Keras 3's legacy writer), with no Python at run time. The archive is
 // unzipped with fflate and HDF5 is read with jsfive (./hdf5.ts), both pure JavaScript, so this runs in
-// any host; `importKeras(path)` reads through the installed file system.
+// any host; `importKeras(path)` reads through the installed file system. Archive entries are checked
+// against their CRC-32 (./keras_zip.ts).
 //
 // Our weight layout, names and gate orders are Keras's, so weights are copied as they are; the work
 // is mapping Keras's configs onto our options, finding each weight where Keras's writer put it, and
@@ -12,7 +13,6 @@
 //   .h5     attrs model_config (JSON), keras_version; model_weights/<layer>.attrs.weight_names lists
 //           that layer's datasets in weight order (keras/src/legacy/saving/legacy_h5_format.py).
 
-import { unzipSync } from "fflate";
 import { ModelFormatError, fmtShape } from "../tensor/errors.js";
 import type { InitializerName } from "../tensor/initializers.js";
 import { ACTIVATIONS, type Activation } from "../kernels/activations.js";
@@ -24,6 +24,7 @@ import { Sequential } from "../models/sequential.js";
 import type { BackendChoice } from "../backend/index.js";
 import { fileSystem } from "../io/fs.js";
 import { Hdf5File, isHdf5 } from "./hdf5.js";
+import { unzipKeras } from "./keras_zip.js";
 
 /** Which container a Keras file is: a Keras 3 zip archive or a legacy HDF5 model. */
 export type KerasFileKind = "keras" | "h5";
@@ -109,12 +110,7 @@ function importArchive(bytes: Uint8Array, file: string, options: ImportKerasOpti
   if (kerasFileKind(bytes) !== "keras") {
     throw new ModelFormatError(`importKeras: ${file} is not a zip archive, so not a Keras 3 .keras file${isHdf5(bytes) ? " (it is HDF5: a legacy .h5 model?)" : ""}`);
   }
-  let entries: Record<string, Uint8Array>;
-  try {
-    entries = unzipSync(bytes);
-  } catch (e) {
-    throw new ModelFormatError(`importKeras: ${file} is a corrupted or truncated zip archive (${(e as Error).message})`);
-  }
+  const entries = unzipKeras(bytes, file);
   const text = (name: string): string | null => (entries[name] ? new TextDecoder().decode(entries[name]) : null);
   const configText = text("config.json");
   if (configText === null) throw new ModelFormatError(`importKeras: ${file} has no config.json; it holds ${Object.keys(entries).join(", ") || "nothing"}`);

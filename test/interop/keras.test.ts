@@ -3,7 +3,7 @@
 // forward pass computed; broken files are refused with a ModelFormatError naming layer and weight.
 
 import { readFileSync } from "node:fs";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { unzipSync, zipSync, strToU8, strFromU8 } from "fflate";
 import { Tensor, ModelFormatError } from "../../src/index.js";
 import { importKeras, importKerasBytes, kerasFileKind, snakeCase } from "../../src/interop/keras.js";
@@ -189,6 +189,41 @@ describe("importKeras: refusals name the layer and the weight", () => {
       const err = await refusal(() => importKerasBytes(whole.subarray(0, Math.floor(whole.length * frac)), "keras", {}, "lstm_dense.keras"));
       expect(err.message).toMatch(/lstm_dense\.keras.*(corrupted or truncated|no config\.json|no model\.weights\.h5)/);
     }
+  });
+
+  it("corrupted bytes inside the archive: the entry's CRC-32 no longer matches", async () => {
+    const whole = bytes("lstm_dense.keras");
+    const w = unzipSync(whole)["model.weights.h5"]!;
+    const start = whole.findIndex((_, i) => w.every((b, k) => k >= 8 || whole[i + k] === b)); // the stored entry's data
+    expect(start).toBeGreaterThan(0);
+    for (const at of [8, Math.floor(w.length / 2), w.length - 1]) {
+      const bad = whole.slice();
+      bad[start + at] ^= 0x40;
+      const err = await refusal(() => importKerasBytes(bad, "keras", {}, "lstm_dense.keras"));
+      expect(err.message).toContain("lstm_dense.keras is corrupted: entry model.weights.h5 has checksum");
+    }
+  });
+
+  it("random byte damage never escapes as anything but ModelFormatError", async () => {
+    // HDF5 itself has no checksums here: damage in a weight's bytes loads altered weights, damage
+    // in the structure must be refused cleanly (jsfive throws strings and TypeErrors of its own).
+    const h5 = bytes("bidirectional_lstm.h5");
+    let s = 7;
+    const rnd = (): number => { s = (Math.imul(s, 1103515245) + 12345) >>> 0; return s / 2 ** 32; };
+    let refused = 0;
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => {}); // jsfive warns of attribute types it skips
+    for (let trial = 0; trial < 120; trial++) {
+      const b = h5.slice();
+      for (let k = 0; k < 3; k++) b[Math.floor(rnd() * b.length)] = Math.floor(rnd() * 256);
+      try {
+        await importKerasBytes(b, "h5");
+      } catch (e) {
+        expect(e).toBeInstanceOf(ModelFormatError);
+        refused++;
+      }
+    }
+    warn.mockRestore();
+    expect(refused).toBeGreaterThan(0);
   });
 
   it("truncated HDF5 (legacy file, and weights inside an intact zip)", async () => {
