@@ -112,33 +112,46 @@ export function resolveOptions(n: number, freq: Frequency, opts: ForecastOptions
   if (!MODEL_PRESETS.includes(preset)) throw new ConfigError(`forecast: unknown model "${String(preset)}"; choose one of ${MODEL_PRESETS.join(", ")}`);
   const strategy = opts.strategy ?? "direct";
   if (strategy !== "direct" && strategy !== "recursive") throw new ConfigError(`forecast: unknown strategy "${String(strategy)}"; choose direct or recursive`);
-  const notes: string[] = [];
   const season = opts.season ?? seasonLength(freq);
   const horizon = opts.horizon ?? DEFAULT_HORIZON[freq];
-  const testSize = opts.testSize ?? Math.max(horizon, Math.round(TEST_FRACTION * n));
-  const trainEnd = testStart(n, testSize, horizon);
   const outputs = strategy === "direct" ? horizon : 1;
-  let lookback = opts.lookback ?? Math.max(season, horizon);
-  if (opts.lookback === undefined && trainEnd - lookback - outputs + 1 < MIN_WINDOWS) {
-    const shorter = trainEnd - outputs + 1 - MIN_WINDOWS;
-    if (shorter >= 2) {
-      notes.push(`lookback shortened from ${lookback} to ${shorter}: the ${trainEnd} training points are too few for more`);
-      lookback = shorter;
+  const defaultLookback = Math.max(season, horizon);
+  /** Test span and lookback for a series of m points, or null when it leaves too few training windows. */
+  const plan = (m: number): { testSize: number; lookback: number; shortened: boolean } | null => {
+    const testSize = opts.testSize ?? Math.max(horizon, Math.round(TEST_FRACTION * m));
+    if (testSize >= m) return null;
+    const trainEnd = m - testSize;
+    let lookback = opts.lookback ?? defaultLookback;
+    let shortened = false;
+    if (opts.lookback === undefined && trainEnd - lookback - outputs + 1 < MIN_WINDOWS) {
+      const shorter = trainEnd - outputs + 1 - MIN_WINDOWS;
+      if (shorter >= 2) {
+        lookback = shorter;
+        shortened = true;
+      }
     }
-  }
-  if (trainEnd - lookback - outputs + 1 < MIN_WINDOWS) {
-    // Smallest series length that leaves MIN_WINDOWS training windows with these settings.
-    const fits = (m: number): boolean => {
-      const t = opts.testSize ?? Math.max(horizon, Math.round(TEST_FRACTION * m));
-      return testStart(m, t, horizon) - lookback - outputs + 1 >= MIN_WINDOWS;
-    };
+    return trainEnd - lookback - outputs + 1 >= MIN_WINDOWS ? { testSize, lookback, shortened } : null;
+  };
+  const p = plan(n);
+  if (!p) {
+    // The smallest length that works with these settings, found by the same rule (the default
+    // lookback shrinks to fit, down to 2, so it is not simply lookback + horizon + test span).
     let need = n + 1;
-    while (!fits(need) && need < n + 100_000) need++;
+    while (!plan(need) && need < n + 1_000_000) need++;
+    const at = plan(need)!;
+    const testSize = opts.testSize ?? Math.max(horizon, Math.round(TEST_FRACTION * n));
+    const lookback = opts.lookback ?? defaultLookback;
+    const shorten = opts.lookback === undefined
+      ? `shorten --horizon or --test-size (the lookback already shrinks to fit, down to 2)`
+      : `shorten --lookback, --horizon or --test-size`;
     throw new DataError(
       `forecast: the series has ${n} points, too few for lookback ${lookback} + horizon ${horizon} with a test span of ${testSize}: ` +
-        `at least ${need} points are needed (${MIN_WINDOWS} training windows); shorten --lookback, --horizon or --test-size`,
+        `at least ${need} points are needed (${MIN_WINDOWS} training windows, with lookback ${at.lookback} and a test span of ${at.testSize}); ${shorten}`,
     );
   }
+  const { testSize, lookback } = p;
+  const notes: string[] = [];
+  if (p.shortened) notes.push(`lookback shortened from ${defaultLookback} to ${lookback}: the ${n - testSize} training points are too few for more`);
   return {
     preset, strategy, lookback, horizon, season, testSize, notes,
     epochs: opts.epochs ?? DEFAULT_EPOCHS,

@@ -1,7 +1,7 @@
 // forecast(): shapes of both strategies and all presets, reproducibility by seed, no look-ahead
 // through the public entry point, the report it hands over, and its errors.
 import { describe, it, expect } from "vitest";
-import { forecast, MODEL_PRESETS, type ForecastOptions } from "../../src/forecast/index.js";
+import { forecast, resolveOptions, MODEL_PRESETS, type ForecastOptions } from "../../src/forecast/index.js";
 import { ConfigError, DataError } from "../../src/tensor/errors.js";
 import { synthetic } from "./fixtures.js";
 
@@ -107,5 +107,34 @@ describe("forecast", () => {
     await expect(forecast(s, { ...FAST, model: "transformer" as never })).rejects.toThrow(ConfigError);
     await expect(forecast(s, { ...FAST, lookback: 80 })).rejects.toThrow(/the series has 96 points, too few for lookback 80 \+ horizon \d+ with a test span of \d+: at least \d+ points are needed .*shorten --lookback/);
     await expect(forecast({ ...s, dates: s.dates.slice(1) }, FAST)).rejects.toThrow(/95 dates but 96 values/);
+  });
+
+  it("a too-short series is told the real minimum length: the smallest that works", () => {
+    const settings: [string, ForecastOptions][] = [
+      ["day", {}], ["week", {}], ["month", {}], ["quarter", {}], ["year", {}],
+      ["month", { lookback: 24 }], ["day", { horizon: 3 }], ["week", { testSize: 30 }], ["month", { strategy: "recursive" }],
+    ];
+    for (const [freq, opts] of settings) {
+      const works = (n: number): boolean => {
+        try {
+          resolveOptions(n, freq as never, opts);
+          return true;
+        } catch {
+          return false;
+        }
+      };
+      let min = 2;
+      while (!works(min)) min++;
+      let said = "";
+      try {
+        resolveOptions(min - 1, freq as never, opts);
+      } catch (e) {
+        said = (e as Error).message;
+      }
+      expect(said, `${freq} ${JSON.stringify(opts)}`).toMatch(new RegExp(`the series has ${min - 1} points.*: at least ${min} points are needed`));
+    }
+    // The daily default of the audit: 37 points work, where the old message asked for 49.
+    expect(() => resolveOptions(37, "day", {})).not.toThrow();
+    expect(() => resolveOptions(36, "day", {})).toThrow(/at least 37 points are needed \(8 training windows, with lookback 2 and a test span of 14\); shorten --horizon or --test-size/);
   });
 });
