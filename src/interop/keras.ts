@@ -205,7 +205,10 @@ function asText(v: unknown): string {
 /** A layer group's weight_names, including Keras's chunked form (weight_names0, weight_names1, …). */
 function weightNames(h5: Hdf5File, group: string): string[] {
   const a = h5.attrs(group);
-  const list = (v: unknown): string[] => (Array.isArray(v) ? v.map((s) => asText(s)) : v === undefined ? [] : [asText(v)]);
+  const list = (v: unknown): string[] => {
+    if (v === null) throw new ModelFormatError(`importKeras: ${h5.what}: the weight_names attribute of "${group}" cannot be read`);
+    return Array.isArray(v) ? v.map((s) => asText(s)) : v === undefined ? [] : [asText(v)];
+  };
   if (a.weight_names !== undefined) return list(a.weight_names);
   const out: string[] = [];
   for (let k = 0; a[`weight_names${k}`] !== undefined; k++) out.push(...list(a[`weight_names${k}`]));

@@ -2,10 +2,12 @@
 // models, written from Keras's documented layouts) imports and predicts what an independent numpy
 // forward pass computed; broken files are refused with a ModelFormatError naming layer and weight.
 
-import { readFileSync } from "node:fs";
+import { readFileSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it, vi } from "vitest";
 import { unzipSync, zipSync, strToU8, strFromU8 } from "fflate";
-import { Tensor, ModelFormatError } from "../../src/index.js";
+import { Tensor, ModelFormatError, loadModel } from "../../src/index.js";
 import { importKeras, importKerasBytes, kerasFileKind, snakeCase } from "../../src/interop/keras.js";
 
 const DIR = new URL("../fixtures/keras/", import.meta.url);
@@ -131,6 +133,25 @@ describe("importKeras: what it builds", () => {
     expect(rel(model.predict(new Tensor(Float32Array.from(ref.x.data), ref.x.shape)).data, ref.y.data)).toBeLessThan(TOL);
     const bad = await refusal(() => importKerasBytes(open, "keras", { inputShape: [6, 4] }));
     expect(bad.message).toMatch(/\[6, 4\] does not fit/);
+  });
+
+  it("an imported model saves in recurrent's format, loads back and trains on", async () => {
+    const model = await importKeras(path("bidirectional_lstm.keras"));
+    const ref = JSON.parse(readFileSync(path("bidirectional_lstm.expected.json"), "utf8")) as Expected;
+    const x = new Tensor(Float32Array.from(ref.x.data), ref.x.shape);
+    const dir = mkdtempSync(join(tmpdir(), "keras-import-"));
+    try {
+      await model.save(dir);
+      const back = await loadModel(dir);
+      expect(Array.from(back.predict(x).data)).toEqual(Array.from(model.predict(x).data));
+      back.compile({ optimizer: "adam", loss: "mse" });
+      const y = new Tensor(Float32Array.from(ref.y.data, (v) => v + 0.5), ref.y.shape);
+      const h = await back.fit(x, y, { epochs: 5, batchSize: 3, verbose: 0, shuffle: false });
+      const losses = h.history.loss!;
+      expect(losses[4]!).toBeLessThan(losses[0]!);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("a stateful layer keeps the file's fixed batch size", async () => {
