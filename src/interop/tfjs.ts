@@ -6,7 +6,7 @@
 // Schema (tfjs-core io/types.ts, tfjs-layers models.ts and engine/container.ts):
 //   { format, generatedBy, convertedBy,
 //     modelTopology: {class_name, config, keras_version, backend} or {model_config: {...}, ...},
-//     weightsManifest: [{ paths: ["group1-shard1of2.bin", ...], weights: [{name, shape, dtype, quantization?}] }] }
+//     weightsManifest: [{ paths: ["group1-shard1of2.bin", "group1-shard2of2.bin"], weights: [{name, shape, dtype, quantization?}] }] }
 // A group's weights lie back to back in the concatenation of its paths; a weight may span shards.
 // Weights are matched by name, as TF.js does: "<layer>/<weight>", "<layer>/<cell>/<weight>" (Keras
 // ≥ 2.2 writes the cell's name too), "<bidirectional>/forward_<inner>[/<cell>]/<weight>".
@@ -19,6 +19,7 @@ import {
   RecurrentLayer, LSTM, GRU, TimeDistributed, Bidirectional, type LayerConfig, type Param,
 } from "../layers/index.js";
 import { Sequential } from "../models/sequential.js";
+import { crc32 } from "../models/save.js";
 import { halfToFloat } from "./safetensors.js";
 
 type Json = Record<string, unknown>;
@@ -55,8 +56,13 @@ export interface ExportTfjsOptions {
   shardBytes?: number;
 }
 
-/** Names of the shard files exportTfjs writes, as TF.js's converter names them. */
-const SHARD_NAME = /^group\d+-shard\d+of\d+\.bin$/;
+/**
+ * Names of the shard files exportTfjs writes: TF.js's converter's `group1-shard1of2.bin` with the
+ * CRC-32 of all the weights inserted (`group1-1a2b3c4d-shard1of2.bin`), so a new export never
+ * overwrites the shards an existing model.json points to (TF.js reads whatever paths the manifest
+ * names). Earlier shards of both spellings are removed after model.json is replaced.
+ */
+const SHARD_NAME = /^group\d+(-[0-9a-f]{8})?-shard\d+of\d+\.bin$/;
 const DEFAULT_SHARD_BYTES = 4 * 1024 * 1024;
 
 // ---------------------------------------------------------------------------------------------
@@ -673,8 +679,9 @@ export function tfjsArtifacts(model: Sequential, options: ExportTfjsOptions = {}
     for (let i = 0; i < param.value.length; i++, off += 4) view.setFloat32(off, param.value[i]!, true);
   }
   const n = Math.max(1, Math.ceil(all.length / shardBytes));
+  const tag = crc32(all).toString(16).padStart(8, "0");
   const shards = Array.from({ length: n }, (_, k) => ({
-    path: `group1-shard${k + 1}of${n}.bin`,
+    path: `group1-${tag}-shard${k + 1}of${n}.bin`,
     data: all.slice(k * shardBytes, Math.min(all.length, (k + 1) * shardBytes)),
   }));
   const modelJson: TfjsModelJson = {
@@ -694,9 +701,10 @@ export function tfjsArtifacts(model: Sequential, options: ExportTfjsOptions = {}
 
 /**
  * Write a model in the TensorFlow.js layers format: `dir/model.json` and weight shards
- * `group1-shard<k>of<n>.bin`, loadable by `tf.loadLayersModel`. Shards are written first and
- * model.json last, each atomically; shards of an earlier export that the new model.json no longer
- * names are removed. Refuses layers TF.js cannot load (a GRU with resetAfter: true) naming them.
+ * `group1-<crc32>-shard<k>of<n>.bin`, loadable by `tf.loadLayersModel`. As with `save`, an export
+ * that fails at any point leaves the previous one loadable: shards get names of their own content,
+ * model.json is replaced last (each file atomically), and only then are the shards the old
+ * model.json named removed. Refuses layers TF.js cannot load (a GRU with resetAfter: true), naming them.
  */
 export async function exportTfjs(model: Sequential, dir: string, options: ExportTfjsOptions = {}): Promise<void> {
   const { modelJson, shards } = tfjsArtifacts(model, options);

@@ -15,6 +15,8 @@ import { Tensor } from "../../src/tensor/tensor.js";
 import { Rng } from "../../src/tensor/rng.js";
 import { ConfigError, ModelFormatError } from "../../src/tensor/errors.js";
 import { importTfjs, exportTfjs, type TfjsModelJson } from "../../src/interop/tfjs.js";
+import { useFileSystem } from "../../src/io/fs.js";
+import { nodeFileSystem } from "../../src/node/fs.js";
 
 const TOL = 1e-5;
 const FIXTURES = fileURLToPath(new URL("../fixtures/tfjs/", import.meta.url));
@@ -189,9 +191,38 @@ describe("(b) models exported here load in TensorFlow.js and predict what we pre
     const tm = await tf.loadLayersModel(dirHandler(dir));
     const theirs = tm.getWeights().map((w) => Array.from(w.dataSync()));
     expect(theirs).toEqual(model.getWeights().map((w) => Array.from(w.data)));
-    // a second export with one shard removes the shards the new model.json no longer names
+    expect(paths.every((p) => /^group1-[0-9a-f]{8}-shard\d+of\d+\.bin$/.test(p))).toBe(true);
+    // a second export with one shard removes the shards the old model.json named, once the new one is in place
     await exportTfjs(model, dir);
-    expect(readdirSync(dir).filter((f) => f.endsWith(".bin"))).toEqual(["group1-shard1of1.bin"]);
+    const one = (JSON.parse(readFileSync(join(dir, "model.json"), "utf8")) as TfjsModelJson).weightsManifest[0]!.paths;
+    expect(one).toEqual([paths[0]!.replace(/shard1of\d+/, "shard1of1")]);
+    expect(readdirSync(dir).filter((f) => f.endsWith(".bin"))).toEqual(one);
+    // new weights get new shard names: the previous export's shards are never overwritten
+    model.parameters[0] += 1;
+    await exportTfjs(model, dir);
+    const next = (JSON.parse(readFileSync(join(dir, "model.json"), "utf8")) as TfjsModelJson).weightsManifest[0]!.paths;
+    expect(next[0]).not.toBe(one[0]);
+    expect(readdirSync(dir).filter((f) => f.endsWith(".bin"))).toEqual(next);
+  });
+
+  it("an export that fails before model.json is replaced leaves the previous export loadable", async () => {
+    const model = seeded(BUILT[0]!.make(), 2);
+    const dir = freshDir();
+    await exportTfjs(model, dir);
+    const before = Array.from(model.parameters);
+    model.parameters.fill(0.25);
+    useFileSystem({ ...nodeFileSystem, writeAtomic: (path, data) => {
+      if (path.endsWith("model.json")) throw new Error("disk full");
+      nodeFileSystem.writeAtomic(path, data);
+    } });
+    try {
+      await expect(exportTfjs(model, dir)).rejects.toThrow(/disk full/);
+    } finally {
+      useFileSystem(nodeFileSystem);
+    }
+    expect(Array.from((await importTfjs(dir)).parameters)).toEqual(before);
+    const tm = await tf.loadLayersModel(dirHandler(dir));
+    expect(tm.getWeights().flatMap((w) => Array.from(w.dataSync()))).toEqual(before);
   });
 
   it("names Bidirectional weights as TF.js does", async () => {
