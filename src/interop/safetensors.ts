@@ -349,7 +349,9 @@ function assign(units: Unit[], mods: Module[], sd: TorchStateDict, given: (strin
     const free = mods.filter((m) => !m.used && fits(u, m, sd));
     const named = free.filter((m) => m.prefix === `${u.layer.name}.` || m.prefix === `${u.layer.name}_`);
     const next = prev ? free.filter((m) => m.prefix === prev!.prefix && m.layerIndex === prev!.layerIndex + 1) : [];
-    const pick = named.length === 1 ? named[0] : next.length === 1 ? next[0] : free.length === 1 ? free[0] : undefined;
+    // layers of one stacked module are taken in order (l0 before l1 when both fit, as when I = H)
+    const oneModule = free.length > 1 && free.every((m) => m.rnn && m.prefix === free[0]!.prefix) ? [free[0]!] : [];
+    const pick = named.length === 1 ? named[0] : next.length === 1 ? next[0] : free.length === 1 ? free[0] : oneModule[0];
     if (!pick) {
       const p = u.inner.allParams()[0]!;
       fail(free.length === 0

@@ -90,6 +90,31 @@ describe("PyTorch safetensors files load into matching models and predict what t
     await expect(loadTorchSafetensors(file("lstm_linear"), wrong, { modules: ["lstm.", "fc."] })).rejects.toThrow(/layer "lstm" \(LSTM\) does not fit module "lstm\." layer 0: it needs nn\.LSTM weight_ih \[16, 3\], weight_hh \[16, 4\], bias_ih and bias_hh \[16\]; the module has .*lstm\.weight_hh_l0 \[20, 5\]/);
   });
 
+  it("takes a stacked module's layers in order, and refuses to guess between two modules that both fit", () => {
+    const rng = new Rng(9);
+    const t = (shape: number[]): Tensor => new Tensor(Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rng.uniform(-1, 1)), shape);
+    const lstmKeys = (prefix: string, k: number): Record<string, Tensor> => ({
+      [`${prefix}weight_ih_l${k}`]: t([16, 4]), [`${prefix}weight_hh_l${k}`]: t([16, 4]), [`${prefix}bias_ih_l${k}`]: t([16]), [`${prefix}bias_hh_l${k}`]: t([16]),
+    });
+    const two = (): Sequential => new Sequential([
+      layers.lstm({ units: 4, returnSequences: true, inputShape: [5, 4], name: "a" }), layers.lstm({ units: 4, name: "b" }),
+    ]);
+    // nn.LSTM(4, 4, num_layers=2): l0 then l1, although each fits both layers
+    const stacked = { ...lstmKeys("rnn.", 1), ...lstmKeys("rnn.", 0) };
+    const m = two();
+    loadTorchStateDict(m, stacked);
+    const w0 = stacked["rnn.weight_ih_l0"]!, k0 = m.layers[0]!.getWeights()[0]!;
+    expect(k0.data[0]).toBe(w0.data[0]); // kernel[0, 0] = weight_ih[0, 0]
+    expect(m.layers[1]!.getWeights()[0]!.data[0]).toBe(stacked["rnn.weight_ih_l1"]!.data[0]);
+    // two modules named unlike our layers, both fitting: no guess
+    expect(() => loadTorchStateDict(two(), { ...lstmKeys("encoder.", 0), ...lstmKeys("decoder.", 0) }))
+      .toThrow(/layer "a": 2 modules fit \(decoder\. layer 0, encoder\. layer 0\); pass \{ modules \}/);
+    const m2 = two();
+    const sd = { ...lstmKeys("encoder.", 0), ...lstmKeys("decoder.", 0) };
+    loadTorchStateDict(m2, sd, { modules: ["encoder.", "decoder."] });
+    expect(m2.layers[0]!.getWeights()[0]!.data[0]).toBe(sd["encoder.weight_ih_l0"]!.data[0]);
+  });
+
   it("refuses a GRU with resetAfter: false for PyTorch's nn.GRU, naming the layer", async () => {
     const model = new Sequential([layers.gru({ units: 4, resetAfter: false, returnSequences: true, inputShape: [6, 3], name: "old_gru" })]);
     await expect(loadTorchSafetensors(file("gru"), model)).rejects.toThrow(/layer "old_gru" \(GRU\) from module "rnn\." layer 0: the GRU has resetAfter: false/);
