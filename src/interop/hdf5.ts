@@ -26,26 +26,27 @@ function describe(e: unknown): string {
 
 /** One HDF5 file opened from bytes. `what` names it in errors ("model.weights.h5 in model.keras"). */
 export class Hdf5File {
-  private constructor(private readonly file: File, readonly what: string) {}
+  private constructor(private readonly file: File, readonly what: string, private readonly prefix: string) {}
 
-  static open(bytes: Uint8Array, what: string): Hdf5File {
+  /** `prefix` starts every error message ("importKeras: "). */
+  static open(bytes: Uint8Array, what: string, prefix = ""): Hdf5File {
     if (!isHdf5(bytes)) {
-      throw new ModelFormatError(`${what} is not an HDF5 file (it does not start with the HDF5 signature)`);
+      throw new ModelFormatError(`${prefix}${what} is not an HDF5 file (it does not start with the HDF5 signature)`);
     }
     const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
     try {
-      return new Hdf5File(new File(buffer, what), what);
+      return new Hdf5File(new File(buffer, what), what, prefix);
     } catch (e) {
-      throw new ModelFormatError(`${what} is corrupted or truncated: the HDF5 reader failed on its superblock (${describe(e)})`);
+      throw new ModelFormatError(`${prefix}${what} is corrupted or truncated: the HDF5 reader failed on its superblock (${describe(e)})`);
     }
   }
 
-  private guard<T>(path: string, f: () => T): T {
+  private guard<T>(path: string, f: () => T, label?: string): T {
     try {
       return f();
     } catch (e) {
       if (e instanceof ModelFormatError) throw e;
-      throw new ModelFormatError(`${this.what} is corrupted or truncated: reading "${path}" failed (${describe(e)})`);
+      throw new ModelFormatError(`${label ? `${label}: ` : this.prefix}${this.what} is corrupted or truncated: reading "${path}" failed (${describe(e)})`);
     }
   }
 
@@ -107,6 +108,6 @@ export class Hdf5File {
       const data = new Float32Array(n);
       for (let i = 0; i < n; i++) data[i] = Number(value[i]);
       return { shape, dtype, data };
-    });
+    }, label);
   }
 }

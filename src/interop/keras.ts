@@ -123,7 +123,7 @@ function importArchive(bytes: Uint8Array, file: string, options: ImportKerasOpti
     const npz = entries["model.weights.npz"] ? " (it has model.weights.npz: re-save with the default weights_format \"h5\")" : "";
     throw new ModelFormatError(`importKeras: ${file} has no model.weights.h5${npz}`);
   }
-  const h5 = Hdf5File.open(weights, `model.weights.h5 in ${file}`);
+  const h5 = Hdf5File.open(weights, `model.weights.h5 in ${file}`, "importKeras: ");
   const parsed = parseModel(config, file);
   const ctx: Ctx = { file, version };
   const { model, built } = buildModel(parsed, ctx, options);
@@ -138,7 +138,7 @@ function importArchive(bytes: Uint8Array, file: string, options: ImportKerasOpti
 }
 
 function importLegacy(bytes: Uint8Array, file: string, options: ImportKerasOptions): Sequential {
-  const h5 = Hdf5File.open(bytes, file);
+  const h5 = Hdf5File.open(bytes, file, "importKeras: ");
   const attrs = h5.attrs("/");
   const rawConfig = attrs.model_config;
   if (rawConfig === undefined) {
