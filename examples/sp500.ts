@@ -12,7 +12,7 @@ import {
 import { mae, rmse } from "../src/forecast/metrics.js";
 import { isMain, parseExampleArgs, runCli, table, gatesPlot, writePlots, type Log } from "./common.js";
 
-const CSV = fileURLToPath(new URL("../node_modules/vega-datasets/data/sp500-2000.csv", import.meta.url));
+const CSV = fileURLToPath(new URL("../data/sp500-2000.csv", import.meta.url));
 const LOOKBACK = 60;
 const TEST_FROM = makeTimestamp({ year: 2017, month: 1, day: 1 });
 

@@ -13,7 +13,7 @@ import {
 import { rmse } from "../src/forecast/metrics.js";
 import { isMain, parseExampleArgs, runCli, table, gatesPlot, writePlots, type Log } from "./common.js";
 
-const CSV = fileURLToPath(new URL("../node_modules/vega-datasets/data/weather.csv", import.meta.url));
+const CSV = fileURLToPath(new URL("../data/weather.csv", import.meta.url));
 const STEPS = 18; // weeks in and weeks out
 const SEASON = 52; // weeks in a year, for the seasonal-naive baseline
 const TEST_WEEKS = 70; // the last 70 weeks hold the test targets: 53 windows whose 18 targets all lie there
