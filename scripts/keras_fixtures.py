@@ -167,9 +167,9 @@ def rnn_layer(cls, rnd, I, units, name, **kw):
     return {"cls": cls, "name": name, "cfg": cfg, "weights": weights}
 
 
-def dense(rnd, I, units, name, activation="linear"):
-    return {"cls": "Dense", "name": name, "cfg": {"units": units, "activation": activation},
-            "weights": [rnd.w(I, units), rnd.w(units)]}
+def dense(rnd, I, units, name, activation="linear", use_bias=True):
+    return {"cls": "Dense", "name": name, "cfg": {"units": units, "activation": activation, "use_bias": use_bias},
+            "weights": [rnd.w(I, units), rnd.w(units)] if use_bias else [rnd.w(I, units)]}
 
 
 def forward(layer, x):
@@ -179,7 +179,8 @@ def forward(layer, x):
         torch_check(cls, cfg, layer["weights"], x, y)
         return y
     if cls == "Dense":
-        W, b = (np.asarray(a, dtype=np.float64) for a in layer["weights"])
+        W = np.asarray(layer["weights"][0], dtype=np.float64)
+        b = np.asarray(layer["weights"][1], dtype=np.float64) if cfg["use_bias"] else 0.0
         return ACT[cfg["activation"]](x @ W + b)
     if cls == "Dropout":
         return x
@@ -242,7 +243,7 @@ def k3_layer_config(layer, input_shape):
             c["reset_after"] = cfg["reset_after"]
         return c
     if cls == "Dense":
-        return dict(base, units=cfg["units"], activation=cfg["activation"], use_bias=True,
+        return dict(base, units=cfg["units"], activation=cfg["activation"], use_bias=cfg["use_bias"],
                     kernel_initializer=init3("GlorotUniform", seed=None), bias_initializer=init3("Zeros"),
                     kernel_regularizer=None, bias_regularizer=None, kernel_constraint=None, bias_constraint=None)
     if cls == "Dropout":
@@ -430,7 +431,7 @@ def k2_weight_names(layer, scope):
         cell = snake(cls) + "_cell"
         return [f"{scope}/{cell}/{n}:0" for n in ("kernel", "recurrent_kernel", "bias")], layer["weights"]
     if cls == "Dense":
-        return [f"{scope}/kernel:0", f"{scope}/bias:0"], layer["weights"]
+        return [f"{scope}/kernel:0", f"{scope}/bias:0"][:len(layer["weights"])], layer["weights"]
     if cls == "Embedding":
         return [f"{scope}/embeddings:0"], layer["weights"]
     if cls == "TimeDistributed":
@@ -544,6 +545,11 @@ def cases():
                                "layers": [rnn_layer("GRU", r, F, 4, "gru", return_sequences=True),
                                           rnn_layer("LSTM", r, 4, 4, "lstm"),
                                           dense(r, 4, 3, "dense", "relu"), dense(r, 3, 1, "dense_1")]}
+    r = Rand(12)
+    out["bidirectional_simple_rnn_mul"] = {"kind": "Sequential", "batch_shape": [None, T, F],
+                                           "layers": [bidirectional(r, "SimpleRNN", F, 3, "bidirectional", "mul", inner_name="simple_rnn"),
+                                                      dense(r, 3, 1, "dense", use_bias=False)]}
+
     # tf.keras 2 only: hard_sigmoid is 0.2x + 0.5 there (Keras 3 computes another function, and the
     # importer refuses it in .keras files). Legacy .h5 only.
     r = Rand(11)

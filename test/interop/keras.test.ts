@@ -37,6 +37,7 @@ const CASES: [string, ("keras" | "h5")[]][] = [
   ["lstm_dense", ["keras", "h5"]], ["stacked_lstm", ["keras", "h5"]], ["gru_reset_after", ["keras", "h5"]],
   ["gru_reset_before", ["keras", "h5"]], ["simple_rnn", ["keras", "h5"]], ["bidirectional_lstm", ["keras", "h5"]],
   ["encoder_decoder", ["keras", "h5"]], ["embedding_lstm", ["keras", "h5"]], ["functional_chain", ["keras", "h5"]],
+  ["bidirectional_simple_rnn_mul", ["keras", "h5"]], // Bidirectional(SimpleRNN, mul) → Dense without bias
   // tf.keras 2's hard_sigmoid (0.2x + 0.5) in a reset-before GRU, Bidirectional merged by sum
   ["legacy_hard_sigmoid", ["h5"]],
 ];
