@@ -1,7 +1,7 @@
 import { defineConfig } from "vitest/config";
 
 // Two projects: every test on the default backend ("auto": WebAssembly SIMD where the runtime has
-// it), and the numeric suites (kernels, gradient checks, equivalences, TF.js and PyTorch parity,
+// it), and the numeric suites (kernels, gradient checks, equivalences, TF.js and PyTorch parity, interop,
 // models) again on the reference TypeScript backend, so both backends pass the same checks.
 export default defineConfig({
   test: {
@@ -17,7 +17,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: "js",
-          include: ["test/kernels/**/*.test.ts", "test/layers/**/*.test.ts", "test/parity/**/*.test.ts", "test/io/torch.test.ts", "test/models/**/*.test.ts", "test/backend/**/*.test.ts"],
+          include: ["test/kernels/**/*.test.ts", "test/layers/**/*.test.ts", "test/parity/**/*.test.ts", "test/io/torch.test.ts", "test/interop/**/*.test.ts", "test/models/**/*.test.ts", "test/backend/**/*.test.ts"],
           env: { RECURRENT_BACKEND: "js" },
         },
       },
