@@ -1,6 +1,8 @@
 // `recurrent forecast`: CSV → series → Forecaster → terminal tables and charts, --json, and --out files.
 
-import { loadSeries, bundledDataPath, type LoadSeriesOptions } from "../forecast/series.js";
+import { loadSeries, type LoadSeriesOptions } from "../forecast/series.js";
+import { bundledDataPath } from "../forecast/bundled.js";
+import { futureCsv } from "../forecast/saved.js";
 import { forecast, type ForecastOptions, type ForecastResult, type ModelPreset } from "../forecast/index.js";
 import type { Frequency, Aggregation } from "../data/index.js";
 import { metricsTable, asciiChart } from "./terminal.js";
@@ -8,6 +10,7 @@ import { writeReport } from "../report/html.js";
 import { prepareOutDir, outPath } from "./out.js";
 import { writeFileAtomic } from "../node/fs.js";
 import { calmProgress } from "./progress.js";
+import { resolve } from "node:path";
 
 export interface ForecastCliOptions {
   date?: string;
@@ -69,13 +72,14 @@ export async function runForecast(csv: string | undefined, opts: ForecastCliOpti
       }
     : { date: opts.date, target: opts.target, where: opts.where, freq: opts.freq, agg: opts.agg };
   // Progress and notes never go to stdout with --json, so stdout stays one JSON document.
+  // --quiet drops them (and the model summary and chart) but still prints the result.
   const say = (s: string): void => {
     if (opts.quiet) return;
     (opts.json ? process.stderr : process.stdout).write(s + "\n");
   };
   if (opts.out) prepareOutDir(opts.out, opts.force); // refuse before hours of training, not after
   const series = loadSeries(path, load);
-  if (bundled) say(`No CSV given: forecasting the bundled Seattle weather (vega-datasets weather.csv).`);
+  if (bundled) say(`No CSV given: forecasting the bundled Seattle weather (data/weather.csv, from vega-datasets).`);
   for (const n of series.notes) say(`• ${n}`);
 
   const result = await forecast(
@@ -91,13 +95,13 @@ export async function runForecast(csv: string | undefined, opts: ForecastCliOpti
   const doc = forecastJson(result);
   if (opts.json) {
     process.stdout.write(JSON.stringify(doc, null, 2) + "\n");
-  } else if (!opts.quiet) {
+  } else {
     const out = process.stdout;
-    out.write(`\n${result.report.summary}\n`);
+    if (!opts.quiet) out.write(`\n${result.report.summary}\n`);
     out.write(`\nRolling-origin backtest: ${result.rolling.length} origins × ${result.horizon} steps (lookback ${result.lookback}, season ${result.season}, ${result.model}, ${result.strategy})\n`);
     out.write(metricsTable(result.metrics) + "\n");
     const test = result.report.test;
-    if (test.length > 1) {
+    if (test.length > 1 && !opts.quiet) {
       out.write(`\nTest span, one step ahead: actual vs ${result.model}\n`);
       out.write(asciiChart(test.map((t) => t.actual), test.map((t) => t.predicted), { height: 12, width: 70, color: false }) + "\n");
     }
@@ -107,11 +111,14 @@ export async function runForecast(csv: string | undefined, opts: ForecastCliOpti
 
   if (opts.out) {
     const dir = opts.out;
-    writeFileAtomic(outPath(dir, "forecast.csv"), ["date,forecast", ...result.future.map((f) => `${f.date},${f.value}`)].join("\n") + "\n");
+    writeFileAtomic(outPath(dir, "forecast.csv"), futureCsv(result.future));
     writeFileAtomic(outPath(dir, "metrics.json"), JSON.stringify({ ...doc, source: series.source, freq: series.freq, imputed: series.imputed, notes: [...series.notes, ...result.notes] }, null, 2) + "\n");
-    await result.models[0]!.save(outPath(dir, "model"));
+    // The whole forecaster (every network and its preprocessing): `recurrent predict <dir>` and
+    // loadForecaster(<dir>/model) give forecast.csv again, byte for byte.
+    result.forecaster.source = { csv: resolve(path), options: { ...load, agg: opts.agg } };
+    await result.forecaster.save(outPath(dir, "model"));
     await writeReport(outPath(dir, "report.html"), result.report);
-    say(`\nWrote ${dir}/forecast.csv, metrics.json, model/ and report.html`);
+    say(`\nWrote ${dir}/forecast.csv, metrics.json, model/ (the forecaster: ${result.forecaster.models.length} networks and their preprocessing) and report.html`);
   }
   return result;
 }

@@ -7,6 +7,8 @@ import { calmProgress } from "./progress.js";
 import { runReport } from "../forecast/run_report.js";
 import { writeModelReport } from "../report/model_report.js";
 import { fileSystem } from "../io/fs.js";
+import { loadForecaster, futureCsv, frequencyWord, FORECASTER_FILE } from "../forecast/saved.js";
+import { ConfigError } from "../tensor/errors.js";
 
 /** report.html of a run directory (training curves, test predictions, gates, metrics). */
 async function writeRunReport(runDir: string): Promise<string> {
@@ -35,12 +37,38 @@ export async function runEvaluate(runDir: string, opts: { json: boolean }): Prom
   process.stdout.write(opts.json ? JSON.stringify(metrics, null, 2) + "\n" : `${metricsTable(metrics)}\nReport: ${report}\n`);
 }
 
-export async function runPredict(runDir: string, opts: { csv?: string; json: boolean }): Promise<void> {
-  const future = await predictRun(runDir, opts.csv);
-  if (opts.json) process.stdout.write(JSON.stringify(future, null, 2) + "\n");
-  else process.stdout.write(["date,forecast", ...future.map((f) => `${f.date},${f.value}`)].join("\n") + "\n");
+/** What a directory given to predict / summary holds: a saved forecaster, a config run, or neither. */
+function dirKind(dir: string): "forecaster" | "run" | "none" {
+  const fs = fileSystem("run");
+  if (fs.exists(fs.join(dir, FORECASTER_FILE)) || fs.exists(fs.join(dir, "model", FORECASTER_FILE))) return "forecaster";
+  if (fs.exists(fs.join(dir, "run.json"))) return "run";
+  return "none";
+}
+
+/**
+ * `predict <dir>`: a forecaster saved by `forecast --out` (the run directory or its model/), or a
+ * run trained by `train`. The output is forecast.csv's format, so a forecaster reproduces it exactly.
+ */
+export async function runPredict(dir: string, opts: { csv?: string; json: boolean }): Promise<void> {
+  let future: { date: string; value: number }[];
+  const kind = dirKind(dir);
+  if (kind === "forecaster") {
+    const f = await loadForecaster(dir);
+    future = opts.csv === undefined ? f.predict() : f.predictCsv(opts.csv);
+  } else if (kind === "run") {
+    future = await predictRun(dir, opts.csv);
+  } else {
+    throw new ConfigError(`${dir} holds neither a saved forecaster (${FORECASTER_FILE} or model/${FORECASTER_FILE}, written by \`recurrent forecast --out ${dir}\`) nor a trained run (run.json, written by \`recurrent train <config> --out ${dir}\`)`);
+  }
+  process.stdout.write(opts.json ? JSON.stringify(future, null, 2) + "\n" : futureCsv(future));
 }
 
 export async function runSummary(what: string): Promise<void> {
+  if (dirKind(what) === "forecaster") {
+    const f = await loadForecaster(what);
+    const e = f.ensemble;
+    process.stdout.write(`Forecaster: ${f.models.length} ${e.spec.preset} networks (${e.spec.strategy}, lookback ${f.lookback}, horizon ${f.horizon}, season ${e.spec.season}, ${frequencyWord(f.freq)}); each:\n${f.models[0]!.summary()}\n`);
+    return;
+  }
   process.stdout.write((await summaryOf(what)) + "\n");
 }

@@ -5,13 +5,14 @@
 import { ConfigError, DataError } from "../tensor/errors.js";
 import type { Sequential } from "../models/sequential.js";
 import type { ProgressRenderer } from "../models/progress.js";
-import { addPeriods, formatDate, seasonLength, isFrequency, type Frequency, type Timestamp } from "../data/index.js";
+import { formatDate, seasonLength, isFrequency, type Frequency, type Timestamp } from "../data/index.js";
 import type { ForecastReportData } from "../report/types.js";
 import type { Metrics } from "./metrics.js";
 import { rollingOrigin, scoreBacktest, testStart, type BacktestScores } from "./backtest.js";
 import { MODEL_PRESETS, type ModelPreset } from "./presets.js";
 import { NetworkEnsemble, MIN_WINDOWS, type NetworkSpec, type Strategy } from "./network.js";
 import { buildReport } from "./report.js";
+import { Forecaster } from "./saved.js";
 
 export interface ForecastOptions {
   /** H: steps to forecast. Default by frequency ({@link DEFAULT_HORIZON}). */
@@ -75,6 +76,11 @@ export interface ForecastResult {
   history: { loss: number[]; val_loss?: number[] };
   /** The networks that made `future` (refit on all data unless refit is false). */
   models: Sequential[];
+  /**
+   * Those networks with their preprocessing, ready to forecast a newer series or to save:
+   * `forecaster.save(dir)`, then `loadForecaster(dir).predict()` gives `future` again, bit for bit.
+   */
+  forecaster: Forecaster;
   report: ForecastReportData;
   notes: string[];
 }
@@ -201,8 +207,8 @@ export async function forecast(series: SeriesInput, opts: ForecastOptions = {}):
   const t1 = performance.now();
   const final = opts.refit === false ? net : await net.refit(values);
   const refitSeconds = (performance.now() - t1) / 1000;
-  const lastDate = series.dates[n - 1]!;
-  const future = final.forecast(values).map((value, h) => ({ date: formatDate(addPeriods(lastDate, freq, h + 1), freq), value }));
+  const forecaster = new Forecaster(final, { name: series.name, dates: series.dates, values, freq });
+  const future = forecaster.predict();
 
   const p = net.transform.profile;
   notes.push(
@@ -231,6 +237,7 @@ export async function forecast(series: SeriesInput, opts: ForecastOptions = {}):
     metrics: { model: metrics.model, naive: metrics.naive, seasonalNaive: metrics.seasonalNaive, drift: metrics.drift },
     history: net.members[0]!.history,
     models: final.members.map((m) => m.model),
+    forecaster,
     notes,
   };
   const report = buildReport({

@@ -21,4 +21,10 @@ export {
   PROFILE_DECAY, STRENGTH_THRESHOLD, type SeasonalProfile, type ProfileOptions,
 } from "./seasonality.js";
 export { buildReport, type ReportInput } from "./report.js";
+export {
+  Forecaster, loadForecaster, isForecasterDir, futureCsv, FORECASTER_FILE,
+  type ForecasterFile, type ForecasterSeries, type ForecasterSource, type Future,
+} from "./saved.js";
 export * from "./series.js";
+// The bundled example data (data/ of this package); shadows series.ts's older bundledDataPath.
+export { bundledDataPath, BUNDLED_FILES, resolveBundled } from "./bundled.js";

@@ -111,6 +111,14 @@ export class NetworkEnsemble {
     readonly validationStart: number | undefined,
   ) {}
 
+  /**
+   * An ensemble from parts saved earlier (src/forecast/saved.ts): the networks, their anchors and
+   * the transform they were trained with. It forecasts exactly as the ensemble that was saved.
+   */
+  static restore(spec: NetworkSpec, transform: Transform, members: Member[]): NetworkEnsemble {
+    return new NetworkEnsemble(spec, transform, members, undefined);
+  }
+
   /** Values each network outputs per window. */
   static outputs(spec: NetworkSpec): number {
     return spec.strategy === "direct" ? spec.horizon : 1;

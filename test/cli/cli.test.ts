@@ -6,26 +6,8 @@ import { describe, it, expect, beforeAll, afterAll } from "vitest";
 import { mkdtempSync, writeFileSync, readFileSync, existsSync, mkdirSync, rmSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { main } from "../../src/cli/main.js";
 import { loadSeries, rollingOrigin, scoreBacktest } from "../../src/forecast/index.js";
-
-interface Run { code: number; out: string; err: string }
-
-/** Run the CLI with stdout and stderr captured. */
-async function cli(...args: string[]): Promise<Run> {
-  let out = "", err = "";
-  const ow = process.stdout.write.bind(process.stdout);
-  const ew = process.stderr.write.bind(process.stderr);
-  process.stdout.write = ((s: string | Uint8Array) => { out += String(s); return true; }) as typeof process.stdout.write;
-  process.stderr.write = ((s: string | Uint8Array) => { err += String(s); return true; }) as typeof process.stderr.write;
-  try {
-    const code = await main(["node", "recurrent", ...args]);
-    return { code, out, err };
-  } finally {
-    process.stdout.write = ow;
-    process.stderr.write = ew;
-  }
-}
+import { cli } from "./helpers.js";
 
 let dir: string;
 beforeAll(() => { dir = mkdtempSync(join(tmpdir(), "recurrent-cli-")); });
@@ -142,7 +124,8 @@ describe("forecast --json and --out", () => {
     const metrics = JSON.parse(readFileSync(join(out, "metrics.json"), "utf8")) as { horizon: number; freq: string };
     expect(metrics.horizon).toBe(4);
     expect(metrics.freq).toBe("month");
-    expect(existsSync(join(out, "model", "model.json"))).toBe(true);
+    expect(existsSync(join(out, "model", "forecaster.json"))).toBe(true);
+    expect(readdirSync(join(out, "model")).sort()).toEqual(["forecaster.json", "network-1", "network-2", "network-3", "network-4"]);
     const html = readFileSync(join(out, "report.html"), "utf8");
     expect(html.slice(0, 15).toLowerCase()).toBe("<!doctype html>");
     expect(html).toContain('id="chart-test"');

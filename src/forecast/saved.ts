@@ -1,0 +1,242 @@
+// A forecaster that can be saved and loaded whole: every network of the ensemble (each in the
+// model format of src/models/save.ts) and everything around them that the forecast depends on —
+// the seasonal profile (mode, harmonics and values), the window scale, each network's anchor, the
+// lookback, horizon, season and strategy, the frequency, and the history it forecasts from. A
+// loaded forecaster forecasts exactly (bit for bit) what the saved one did.
+//
+// Layout of a forecaster directory:
+//   forecaster.json        this file's format, below
+//   network-1/ … network-K/  model.json + weights-<crc>.bin of each network
+
+import { ConfigError, DataError, ModelFormatError } from "../tensor/errors.js";
+import { fileSystem } from "../io/fs.js";
+import type { Sequential } from "../models/sequential.js";
+import { loadModel } from "../models/load.js";
+import { addPeriods, formatDate, isFrequency, type Frequency, type Timestamp } from "../data/index.js";
+import { NetworkEnsemble, type Anchor, type NetworkSpec, type Transform } from "./network.js";
+import { MODEL_PRESETS, type ModelPreset } from "./presets.js";
+import { loadSeries, type LoadSeriesOptions } from "./series.js";
+import type { SeasonalProfile } from "./seasonality.js";
+
+export const FORECASTER_FILE = "forecaster.json";
+export const FORECASTER_FORMAT = "recurrent-forecaster";
+export const FORECASTER_VERSION = 1;
+
+/** Where the forecast's data came from, so `predictCsv` can read a newer file the same way. */
+export interface ForecasterSource {
+  /** The CSV that was read (as given). */
+  csv: string;
+  /** How it was read: date, target, where, freq, agg, … (loadSeries's options). */
+  options: LoadSeriesOptions;
+}
+
+/** The series a forecaster forecasts from: a regular history ending at `dates[n-1]`. */
+export interface ForecasterSeries {
+  name?: string;
+  dates: readonly Timestamp[];
+  values: ArrayLike<number>;
+  freq: Frequency;
+}
+
+/** forecaster.json. */
+export interface ForecasterFile {
+  format: typeof FORECASTER_FORMAT;
+  version: typeof FORECASTER_VERSION;
+  target: string;
+  freq: Frequency;
+  model: ModelPreset;
+  strategy: "direct" | "recursive";
+  lookback: number;
+  horizon: number;
+  season: number;
+  seed: number;
+  /** Divides every de-seasonalised window (one typical step = 1). */
+  scale: number;
+  /** Removed before the networks see the data, re-estimated on the history at every forecast. */
+  profile: { mode: "additive" | "multiplicative"; harmonics: number; strength: number; values: number[] } | null;
+  networks: { dir: string; anchor: Anchor; epochs: number }[];
+  /** The history the forecast was made from: its values and the UTC start of its last period. */
+  history: { values: number[]; firstDate: string; lastDate: string; lastTimestamp: number };
+  /** The forecast that was made when saving, for reference. */
+  future: { date: string; value: number }[];
+  source?: ForecasterSource;
+}
+
+/** "daily", "weekly", … */
+export function frequencyWord(freq: Frequency): string {
+  return freq === "day" ? "daily" : `${freq}ly`;
+}
+
+/** H dated values. */
+export type Future = { date: string; value: number }[];
+
+/** The forecast.csv text of a future: `date,forecast` then one line per step. */
+export function futureCsv(future: Future): string {
+  return ["date,forecast", ...future.map((f) => `${f.date},${f.value}`)].join("\n") + "\n";
+}
+
+/**
+ * A trained forecaster: the networks the future forecast comes from with their preprocessing.
+ * `forecast()` returns one as `result.forecaster`; `loadForecaster(dir)` brings a saved one back.
+ */
+export class Forecaster {
+  constructor(
+    readonly ensemble: NetworkEnsemble,
+    /** The series it was fitted to (its history is the default of `predict`). */
+    readonly series: ForecasterSeries & { name: string },
+    /** Where that series came from, when it was read from a CSV. */
+    public source?: ForecasterSource,
+  ) {}
+
+  get horizon(): number { return this.ensemble.spec.horizon; }
+  get lookback(): number { return this.ensemble.spec.lookback; }
+  get freq(): Frequency { return this.series.freq; }
+  /** The networks, in ensemble order. */
+  get models(): Sequential[] { return this.ensemble.members.map((m) => m.model); }
+
+  /**
+   * The next `horizon` values past the end of `series` (default: the history it was fitted or
+   * saved with), dated by the frequency. The series must have the forecaster's frequency and at
+   * least `lookback` values.
+   * @throws DataError on a different frequency, too short a series or a non-finite value.
+   */
+  predict(series: ForecasterSeries = this.series): Future {
+    const values = Float64Array.from(series.values);
+    if (series.freq !== this.freq) {
+      throw new DataError(`forecaster: it was trained on ${frequencyWord(this.freq)} data but the series is ${frequencyWord(series.freq)}; resample it to ${this.freq}`);
+    }
+    if (series.dates.length !== values.length) throw new DataError(`forecaster: the series has ${series.dates.length} dates but ${values.length} values`);
+    if (values.length < this.lookback) {
+      throw new DataError(`forecaster: the series has ${values.length} values; the lookback needs at least ${this.lookback}`);
+    }
+    const bad = values.findIndex((v) => !Number.isFinite(v));
+    if (bad >= 0) {
+      throw new DataError(`forecaster: the value at ${formatDate(series.dates[bad]!, this.freq)} (index ${bad}) is ${values[bad]}; impute missing values first`);
+    }
+    const last = series.dates[series.dates.length - 1]!;
+    return this.ensemble.forecast(values).map((value, h) => ({ date: formatDate(addPeriods(last, this.freq, h + 1), this.freq), value }));
+  }
+
+  /** Reads a CSV as the forecaster's own data was read (same date, target, filters, frequency) and forecasts past its end. */
+  predictCsv(path: string): Future {
+    const s = loadSeries(path, { ...(this.source?.options ?? {}), freq: this.freq });
+    return this.predict(s);
+  }
+
+  /** Writes forecaster.json and one model directory per network into `dir` (created if missing). */
+  async save(dir: string): Promise<void> {
+    const fs = fileSystem("saveForecaster");
+    fs.mkdirp(dir);
+    const e = this.ensemble;
+    const networks = e.members.map((m, k) => ({ dir: `network-${k + 1}`, anchor: m.anchor, epochs: m.epochs }));
+    for (let k = 0; k < networks.length; k++) await e.members[k]!.model.save(fs.join(dir, networks[k]!.dir));
+    const p = e.transform.profile;
+    const n = this.series.values.length;
+    const lastTimestamp = this.series.dates[n - 1]!;
+    const file: ForecasterFile = {
+      format: FORECASTER_FORMAT,
+      version: FORECASTER_VERSION,
+      target: this.series.name,
+      freq: this.freq,
+      model: e.spec.preset,
+      strategy: e.spec.strategy,
+      lookback: e.spec.lookback,
+      horizon: e.spec.horizon,
+      season: e.spec.season,
+      seed: e.spec.seed,
+      scale: e.transform.scale,
+      profile: p ? { mode: p.mode, harmonics: p.harmonics, strength: p.strength, values: Array.from(p.values) } : null,
+      networks,
+      history: {
+        values: Array.from(this.series.values),
+        firstDate: formatDate(this.series.dates[0]!, this.freq),
+        lastDate: formatDate(lastTimestamp, this.freq),
+        lastTimestamp,
+      },
+      future: this.predict(),
+      ...(this.source ? { source: this.source } : {}),
+    };
+    // Written last: a directory with forecaster.json holds every network it names.
+    fs.writeAtomic(fs.join(dir, FORECASTER_FILE), JSON.stringify(file, null, 2) + "\n");
+  }
+}
+
+/** Whether `dir` holds a saved forecaster. */
+export function isForecasterDir(dir: string): boolean {
+  const fs = fileSystem("isForecasterDir");
+  return fs.exists(fs.join(dir, FORECASTER_FILE));
+}
+
+function bad(path: string, why: string): never {
+  throw new ModelFormatError(`${path}: ${why}`);
+}
+
+function checkFile(path: string, f: ForecasterFile): void {
+  if (f.format !== FORECASTER_FORMAT) bad(path, `not a saved forecaster (format ${JSON.stringify(f.format)}, expected "${FORECASTER_FORMAT}")`);
+  if (f.version !== FORECASTER_VERSION) bad(path, `forecaster format version ${String(f.version)} is not supported (this recurrent reads version ${FORECASTER_VERSION})`);
+  if (!isFrequency(String(f.freq))) bad(path, `unknown frequency ${JSON.stringify(f.freq)}`);
+  if (!MODEL_PRESETS.includes(f.model)) bad(path, `unknown model ${JSON.stringify(f.model)}`);
+  if (f.strategy !== "direct" && f.strategy !== "recursive") bad(path, `unknown strategy ${JSON.stringify(f.strategy)}`);
+  for (const k of ["lookback", "horizon", "season"] as const) {
+    if (!Number.isInteger(f[k]) || f[k] < 1) bad(path, `"${k}" must be a positive integer, got ${JSON.stringify(f[k])}`);
+  }
+  if (!(typeof f.scale === "number" && f.scale > 0 && Number.isFinite(f.scale))) bad(path, `"scale" must be a positive number, got ${JSON.stringify(f.scale)}`);
+  if (!Array.isArray(f.networks) || f.networks.length === 0) bad(path, `"networks" must list at least one network`);
+  f.networks.forEach((m, k) => {
+    if (typeof m?.dir !== "string" || (m.anchor !== "last" && m.anchor !== "mean")) bad(path, `networks[${k}] needs a "dir" and an anchor "last" or "mean"`);
+  });
+  if (f.profile !== null) {
+    const p = f.profile;
+    if (!p || (p.mode !== "additive" && p.mode !== "multiplicative") || !Array.isArray(p.values) || p.values.length !== f.season || !p.values.every(Number.isFinite)) {
+      bad(path, `"profile" must be null or hold a mode and ${f.season} seasonal values`);
+    }
+  }
+  const h = f.history;
+  if (!h || !Array.isArray(h.values) || h.values.length < f.lookback || !h.values.every((v) => typeof v === "number" && Number.isFinite(v)) || !Number.isFinite(h.lastTimestamp)) {
+    bad(path, `"history" must hold at least lookback ${f.lookback} finite values and the last date`);
+  }
+}
+
+/**
+ * Loads a forecaster saved by `forecaster.save(dir)` (or `recurrent forecast --out`, whose
+ * `model/` directory is one; the run directory itself is accepted too).
+ * @throws ModelFormatError when the directory holds no forecaster or a damaged one.
+ */
+export async function loadForecaster(dir: string): Promise<Forecaster> {
+  const fs = fileSystem("loadForecaster");
+  if (!fs.exists(fs.join(dir, FORECASTER_FILE)) && fs.exists(fs.join(dir, "model", FORECASTER_FILE))) dir = fs.join(dir, "model");
+  const path = fs.join(dir, FORECASTER_FILE);
+  if (!fs.exists(path)) {
+    throw new ConfigError(`${dir} holds no saved forecaster: no ${FORECASTER_FILE} (save one with \`recurrent forecast --out <dir>\` or forecaster.save(dir))`);
+  }
+  let f: ForecasterFile;
+  try {
+    f = JSON.parse(fs.readText(path)) as ForecasterFile;
+  } catch (e) {
+    throw new ModelFormatError(`${path}: not valid JSON (${(e as Error).message})`);
+  }
+  checkFile(path, f);
+  const outputs = f.strategy === "direct" ? f.horizon : 1;
+  const members = [];
+  for (const [k, m] of f.networks.entries()) {
+    const model = await loadModel(fs.join(dir, m.dir));
+    const inShape = model.inputShape;
+    const per = (model.outputShape ?? []).reduce((a, b) => a * b, 1);
+    if (!inShape || inShape[0] !== f.lookback || per !== outputs) {
+      bad(path, `network ${k + 1} (${m.dir}) takes ${JSON.stringify(inShape)} and gives ${per} value(s), but the forecaster needs [${f.lookback}, 1] → ${outputs}`);
+    }
+    members.push({ model, anchor: m.anchor, epochs: m.epochs, history: { loss: [] } });
+  }
+  const profile: SeasonalProfile | null = f.profile
+    ? { mode: f.profile.mode, harmonics: f.profile.harmonics, strength: f.profile.strength, values: Float64Array.from(f.profile.values) }
+    : null;
+  const transform: Transform = { profile, scale: f.scale };
+  const spec: NetworkSpec = {
+    preset: f.model, strategy: f.strategy, lookback: f.lookback, horizon: f.horizon, season: f.season,
+    epochs: Math.max(...f.networks.map((m) => m.epochs)), patience: 0, seed: f.seed, ensemble: f.networks.length, verbose: 0,
+  };
+  const n = f.history.values.length;
+  // Regular periods ending at the last date: the dates predict() needs are the last one's.
+  const dates = Array.from({ length: n }, (_, i) => addPeriods(f.history.lastTimestamp, f.freq, i - (n - 1)));
+  return new Forecaster(NetworkEnsemble.restore(spec, transform, members), { name: f.target, dates, values: Float64Array.from(f.history.values), freq: f.freq }, f.source);
+}
