@@ -2,7 +2,7 @@
 
 import { Command, Option, InvalidArgumentError, CommanderError } from "commander";
 import { readFileSync } from "node:fs";
-import { DataError, ConfigError, ShapeError, ModelFormatError, NonFiniteError } from "../tensor/errors.js";
+import { EXIT_OK, EXIT_INPUT, reportFailure, wantsDebug } from "./errors.js";
 import { runForecast, type ForecastCliOptions } from "./forecast.js";
 import { runTrain, runEvaluate, runPredict, runSummary } from "./run.js";
 import { runInspect, type InspectCliOptions } from "./inspect.js";
@@ -40,6 +40,7 @@ export function buildProgram(): Command {
     .addOption(new Option("--backend <name>", "numeric backend: wasm (WebAssembly SIMD), js (reference TypeScript) or auto")
       .choices(["auto", "wasm", "js"]).default("auto"))
     .option("--threads <n>", "threads per training or prediction batch: a number, or auto (every core for big batches)", threadsArg, "auto")
+    .option("--debug", "on failure, also print the stack trace", false)
     .hook("preAction", (cmd) => {
       const o = cmd.opts<{ backend: "auto" | "wasm" | "js"; threads: number | "auto" }>();
       setDefaultBackend(o.backend);
@@ -154,20 +155,18 @@ Example:
   return program;
 }
 
-const USER_ERRORS = [DataError, ConfigError, ShapeError, ModelFormatError, NonFiniteError];
-
+/**
+ * Runs the command line and returns its exit code: 0 done, 2 bad input (arguments, options, files,
+ * data), 1 internal fault. Failures print one paragraph on stderr; --debug adds the stack trace.
+ */
 export async function main(argv: string[]): Promise<number> {
+  const debug = wantsDebug(argv);
   try {
     await buildProgram().parseAsync(argv);
-    return 0;
+    return EXIT_OK;
   } catch (e) {
     // commander has already printed its message (or the help / version)
-    if (e instanceof CommanderError) return e.exitCode === 1 ? 2 : e.exitCode;
-    if (USER_ERRORS.some((E) => e instanceof E)) {
-      process.stderr.write(`error: ${(e as Error).message}\n`);
-      return 2;
-    }
-    throw e;
+    if (e instanceof CommanderError) return e.exitCode === 0 ? EXIT_OK : EXIT_INPUT;
+    return reportFailure(e, debug);
   }
 }
-
