@@ -9,6 +9,7 @@ import { fileSystem } from "../io/fs.js";
 import { sequential, type Sequential } from "../models/sequential.js";
 import { loadModel } from "../models/load.js";
 import { earlyStopping } from "../models/callbacks.js";
+import * as layers from "../layers/index.js";
 import { input, kindOfType, type Layer } from "../layers/index.js";
 import type { OptimizerConfig } from "../optim/optimizers.js";
 import type { LossName, LossSpec } from "../kernels/losses.js";
@@ -16,7 +17,9 @@ import {
   MinMaxScaler, StandardScaler, scalerFromJSON, makeWindows, seasonLength, addPeriods, formatDate,
   type Scaler, type Frequency,
 } from "../data/index.js";
-import { loadSeries, bundledDataPath, type LoadedSeries, type LoadSeriesOptions } from "./series.js";
+import { loadSeries, type LoadedSeries, type LoadSeriesOptions } from "./series.js";
+import { resolveBundled } from "./bundled.js";
+import { parseRunConfig, unknownKeyMessage } from "./config_schema.js";
 import { rollingOrigin, scoreBacktest } from "./backtest.js";
 import type { Metrics } from "./metrics.js";
 
@@ -43,27 +46,70 @@ export interface RunConfig {
   fit?: { epochs?: number; batchSize?: number; validationSplit?: number; patience?: number; shuffle?: boolean };
 }
 
-/** Build a layer from its spec; names the position of a bad spec. */
+/** A minimal layer of each built-in kind: its getConfig() keys are the options the kind takes. */
+const PROBES: Record<string, () => Layer> = {
+  input: () => layers.input({ shape: [1] }),
+  dense: () => layers.dense({ units: 1 }),
+  dropout: () => layers.dropout({ rate: 0 }),
+  embedding: () => layers.embedding({ inputDim: 1, outputDim: 1 }),
+  flatten: () => layers.flatten(),
+  repeatVector: () => layers.repeatVector({ n: 1 }),
+  lstm: () => layers.lstm({ units: 1 }),
+  gru: () => layers.gru({ units: 1 }),
+  simpleRnn: () => layers.simpleRnn({ units: 1 }),
+  timeDistributed: () => layers.timeDistributed(layers.dense({ units: 1 })),
+  bidirectional: () => layers.bidirectional(layers.lstm({ units: 1 })),
+};
+const optionCache = new Map<string, string[]>();
+
+/** The option names a layer type accepts (with `type`, and `layer` for wrappers); null when unknown. */
+export function layerOptionNames(type: string): string[] | null {
+  const probe = PROBES[type];
+  if (!probe) return null;
+  let names = optionCache.get(type);
+  if (!names) {
+    names = [...new Set(["type", ...Object.keys(probe().getConfig()), "inputShape", "batchSize"])];
+    optionCache.set(type, names);
+  }
+  return names;
+}
+
+/** Build a layer from its spec; names the position of a bad spec, and refuses options the layer does not take. */
 export function layerFromSpec(spec: LayerSpec, where: string): Layer {
   if (!spec || typeof spec.type !== "string") throw new ConfigError(`${where}: each layer needs a "type"`);
   const { type, layer, ...args } = spec;
   const kind = kindOfType(type, where);
-  if (!kind.wraps) return kind.create(args, null);
-  if (!layer) throw new ConfigError(`${where}: ${type} needs a "layer" to wrap`);
-  return kind.create(args, layerFromSpec(layer, `${where}.layer`));
+  const valid = layerOptionNames(type);
+  if (valid) {
+    for (const k of Object.keys(spec)) {
+      if (!valid.includes(k)) throw new ConfigError(unknownKeyMessage(`${where} (${type})`, k, valid));
+    }
+  }
+  try {
+    if (!kind.wraps) return kind.create(args, null);
+    if (!layer) throw new ConfigError(`${where}: ${type} needs a "layer" to wrap`);
+    return kind.create(args, layerFromSpec(layer, `${where}.layer`));
+  } catch (e) {
+    // The layer's own check ("lstm: units must be a positive integer") gets the config position.
+    if (e instanceof ConfigError && !e.message.startsWith(where)) throw new ConfigError(`${where}: ${e.message}`);
+    throw e;
+  }
 }
 
+/**
+ * Reads and checks a config file: JSON syntax (with line and column), every key (unknown ones
+ * refused with the nearest valid name), every type and range (named by JSON path), every layer's
+ * options. File-system errors (a missing file) are thrown as Node's, naming the path.
+ */
 export function readRunConfig(path: string): RunConfig {
   const fs = fileSystem("config");
-  let cfg: RunConfig;
+  const cfg = parseRunConfig(fs.readText(path), path) as RunConfig;
+  cfg.model.layers.forEach((l, k) => layerFromSpec(l, `${path}: model.layers[${k}]`));
   try {
-    cfg = JSON.parse(fs.readText(path)) as RunConfig;
+    resolveBundled(cfg.data.csv);
   } catch (e) {
-    throw new ConfigError(`cannot read config ${path}: ${(e as Error).message}`);
+    throw new ConfigError(`${path}: data.csv: ${(e as Error).message}`);
   }
-  if (!cfg.data || typeof cfg.data.csv !== "string") throw new ConfigError(`${path}: "data.csv" is required`);
-  if (!Number.isInteger(cfg.data.lookback) || cfg.data.lookback <= 0) throw new ConfigError(`${path}: "data.lookback" must be a positive integer`);
-  if (!cfg.model || !Array.isArray(cfg.model.layers) || cfg.model.layers.length === 0) throw new ConfigError(`${path}: "model.layers" must list at least one layer`);
   return cfg;
 }
 
@@ -83,10 +129,9 @@ export interface RunFile {
   history: Record<string, number[]>;
 }
 
-/** `vega-datasets:weather.csv` names a bundled file; other paths are relative to the config file. */
+/** `bundled:weather.csv` (or the older `vega-datasets:weather.csv`) names a bundled file; other paths are relative to the config file. */
 export function resolveCsv(csv: string, baseDir: string): string {
-  if (csv.startsWith("vega-datasets:")) return bundledDataPath(csv.slice("vega-datasets:".length));
-  return fileSystem("config").resolve(csv, baseDir);
+  return resolveBundled(csv) ?? fileSystem("config").resolve(csv, baseDir);
 }
 
 interface Prepared {
