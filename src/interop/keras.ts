@@ -352,9 +352,6 @@ class Reader {
   fail(msg: string): never {
     throw new ModelFormatError(`${this.where}: ${msg}`);
   }
-  has(key: string): boolean {
-    return this.entry.config[key] !== undefined && this.entry.config[key] !== null;
-  }
   num(key: string, dflt?: number): number {
     const v = this.entry.config[key];
     if (v === undefined || v === null) {
@@ -373,7 +370,7 @@ class Reader {
   activation(key: string, dflt: string, allowSoftmax = false): DenseActivation {
     let v = this.entry.config[key];
     if (isObj(v)) v = typeof v.config === "string" ? v.config : v.class_name; // {class_name: "function", config: "tanh"}
-    const name = v === undefined || v === null ? dflt : String(v);
+    const name = v === undefined ? dflt : v === null ? "linear" : String(v); // Keras reads None as linear
     if (name === "hard_sigmoid") {
       if (majorVersion(this.ctx.version) >= 3) {
         this.fail(`"${key}" is hard_sigmoid, which Keras ${this.ctx.version} computes as relu6(x + 3) / 6, while recurrent's hardSigmoid is clip(0.2x + 0.5, 0, 1) (Keras 2's); the outputs would differ`);
