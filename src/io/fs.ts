@@ -23,6 +23,11 @@ export interface FileSystem {
   writeAtomic(path: string, data: string | Uint8Array): void;
   /** Remove a file; no error when it is already gone. */
   remove(path: string): void;
+  /**
+   * Names of the entries in a directory. Optional: with it, a save also removes weight files that
+   * a save killed part-way left behind; without it they stay until removed by hand.
+   */
+  list?(dir: string): string[];
   join(...parts: string[]): string;
   dirname(path: string): string;
   basename(path: string): string;

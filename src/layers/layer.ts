@@ -13,6 +13,23 @@ const releaseScratch = new FinalizationRegistry<{ backend: Backend; bufs: Map<st
   ({ backend, bufs }) => { for (const b of bufs.values()) backend.free(b); },
 );
 
+let paramBudget: { left: number; limit: number } | null = null;
+
+/**
+ * Run `fn` (building layers) allowing at most `limit` parameters in all: a Param past the budget
+ * throws a ShapeError before anything is allocated. A loader knows how many weights its file holds,
+ * so a damaged config (units: 1e7) fails at once instead of allocating gigabytes.
+ */
+export function withParamBudget<T>(limit: number, fn: () => T): T {
+  const outer = paramBudget;
+  paramBudget = { left: limit, limit };
+  try {
+    return fn();
+  } finally {
+    paramBudget = outer;
+  }
+}
+
 /**
  * One weight tensor of a layer. `value` and `grad` are views into the model's flat parameter
  * and gradient buffers once the model is built (DESIGN decision 2); before that they are standalone.
@@ -29,6 +46,13 @@ export class Param {
     /** called after the initializer (e.g. unit forget bias) */
     readonly afterInit?: (v: Float32Array) => void,
   ) {
+    const n = sizeOf(shape);
+    if (paramBudget) {
+      if (!(n <= paramBudget.left)) {
+        throw new ShapeError(`weight "${name}" of shape ${fmtShape(shape)} takes the parameter count past the ${paramBudget.limit} parameters there are`);
+      }
+      paramBudget.left -= n;
+    }
     this.value = new Float32Array(sizeOf(shape));
     this.grad = new Float32Array(sizeOf(shape));
   }

@@ -68,10 +68,16 @@ export function namePrefix(className: string): string {
 
 /** Rebuild a layer from its class name and `getConfig()` (model.json). */
 export function fromConfig(className: string, config: LayerConfig): Layer {
-  const kind = byClass.get(className);
-  if (!kind) throw new ConfigError(`unknown layer class "${className}"`);
+  const kind = typeof className === "string" ? byClass.get(className) : undefined;
+  if (!kind) throw new ConfigError(`unknown layer class ${JSON.stringify(className) ?? String(className)}`);
+  if (config === null || typeof config !== "object" || Array.isArray(config)) {
+    throw new ConfigError(`${className} config must be an object, got ${config === null ? "null" : Array.isArray(config) ? "an array" : typeof config}`);
+  }
   if (!kind.wraps) return kind.create(config, null);
   const { layer, ...args } = config as Args & { layer?: { className: string; config: LayerConfig } };
   if (!layer) throw new ConfigError(`${className} config has no wrapped layer`);
+  if (typeof layer !== "object" || typeof layer.className !== "string") {
+    throw new ConfigError(`${className} config: layer must be { className, config }, got ${JSON.stringify(layer)}`);
+  }
   return kind.create(args, fromConfig(layer.className, layer.config));
 }

@@ -1,62 +1,142 @@
-// Load models written by ./save.ts, checking the format version, the weights' size and checksum,
-// and that the layers in model.json build to the recorded parameter count.
+// Load models written by ./save.ts. model.json is checked field by field against a schema, the
+// weights file's name must be a plain name inside the model directory, its size, header and
+// checksum must agree with model.json, and the layers must build to the recorded weights. Any
+// damage is a ModelFormatError naming the file and the field, never a raw TypeError or RangeError.
 
 import { ModelFormatError } from "../tensor/errors.js";
 import { fromConfig } from "../layers/registry.js";
-import type { Optimizer } from "../optim/optimizers.js";
+import { withParamBudget, type Layer } from "../layers/layer.js";
+import { parseOptions, z, str, positiveInt, nonNegativeInt, fmtValue } from "../layers/options.js";
 import { fileSystem } from "../io/fs.js";
 import { Sequential } from "./sequential.js";
 import { FORMAT, FORMAT_VERSION, MAGIC, HEADER_BYTES, crc32, type ModelJson } from "./save.js";
+
+const integer = (): z.ZodNumber => z.number({ error: "must be an integer" }).refine(Number.isInteger, { error: "must be an integer" }) as unknown as z.ZodNumber;
+const object = (what: string): z.ZodType => z.custom((v) => v !== null && typeof v === "object" && !Array.isArray(v), { error: `must be ${what}` });
+
+/** The weights file: a plain file name of ours, so model.json cannot point outside its directory. */
+const WEIGHTS_FILE = z.string({ error: "must be a file name" })
+  .regex(/^weights(-[0-9a-f]{8})?\.bin$/, { error: 'must be "weights-<8 hex digits>.bin" in the model directory (no path)' });
+
+const LAYER_ENTRY = z.object({ className: str(), config: object("a layer config object") }, { error: "must be { className, config }" });
+
+const MODEL_JSON = z.object({
+  format: z.literal(FORMAT),
+  version: z.literal(FORMAT_VERSION),
+  name: str(),
+  seed: integer(),
+  inputShape: z.array(positiveInt(), { error: "must be a list of positive integers" }).min(1, { error: "must be a non-empty list of positive integers" }),
+  layers: z.array(LAYER_ENTRY, { error: "must be a list of layers" }).min(1, { error: "must list at least one layer" }),
+  compile: z.object({
+    optimizer: z.custom((v) => typeof v === "string" || (v !== null && typeof v === "object"), { error: "must be an optimizer name or config" }),
+    loss: z.custom((v) => typeof v === "string" || (v !== null && typeof v === "object"), { error: "must be a loss name or spec" }),
+    metrics: z.array(str(), { error: "must be a list of metric names" }),
+  }, { error: "must be null or { optimizer, loss, metrics }" }).nullable(),
+  training: z.object({
+    epochsTrained: nonNegativeInt(), optimizerIterations: nonNegativeInt(), optimizerSlots: nonNegativeInt(),
+  }, { error: "must be { epochsTrained, optimizerIterations, optimizerSlots }" }),
+  weights: z.array(z.object({ name: str(), shape: z.array(nonNegativeInt(), { error: "must be a list of sizes" }) }, { error: "must be { name, shape }" }), { error: "must be a list of weights" }),
+  weightsFile: WEIGHTS_FILE.optional(),
+  byteLength: nonNegativeInt(),
+  crc32: z.string({ error: "must be 8 hex digits" }).regex(/^[0-9a-f]{8}$/, { error: "must be 8 hex digits" }),
+});
 
 /** Load a model saved by `model.save(dir)`, with its optimizer state, ready to predict or resume training. */
 export async function loadModel(dir: string): Promise<Sequential> {
   const fs = fileSystem("loadModel");
   const modelPath = fs.join(dir, "model.json");
-  let json: ModelJson;
+  const bad = (msg: string, cause?: unknown): ModelFormatError =>
+    Object.assign(new ModelFormatError(`loadModel: ${msg}`), cause === undefined ? {} : { cause });
+
+  let raw: unknown;
   try {
-    json = JSON.parse(fs.readText(modelPath)) as ModelJson;
+    raw = JSON.parse(fs.readText(modelPath));
   } catch (e) {
-    throw new ModelFormatError(`loadModel: cannot read ${modelPath}: ${(e as Error).message}`);
+    throw bad(`cannot read ${modelPath}: ${(e as Error).message}`, e);
   }
-  if (json.format !== FORMAT) throw new ModelFormatError(`loadModel: ${modelPath} is not a recurrent model (format "${String(json.format)}")`);
-  if (json.version !== FORMAT_VERSION) {
-    throw new ModelFormatError(`loadModel: ${modelPath} has format version ${json.version}; this library reads version ${FORMAT_VERSION}`);
+  const head = raw !== null && typeof raw === "object" && !Array.isArray(raw) ? (raw as Record<string, unknown>) : null;
+  if (!head || head.format !== FORMAT) {
+    throw bad(`${modelPath} is not a recurrent model (format ${head ? fmtValue(head.format) : `missing: the file holds ${fmtValue(raw)}`})`);
   }
+  if (head.version !== FORMAT_VERSION) {
+    throw bad(`${modelPath} has format version ${fmtValue(head.version)}; this library reads version ${FORMAT_VERSION}`);
+  }
+  const json = parseOptions(MODEL_JSON, raw, `loadModel: ${modelPath}`, ModelFormatError) as ModelJson;
+
   const binPath = fs.join(dir, json.weightsFile ?? "weights.bin");
   let bin: Uint8Array;
   try {
     bin = fs.readBytes(binPath);
   } catch (e) {
-    throw new ModelFormatError(`loadModel: cannot read ${binPath}: ${(e as Error).message}`);
+    throw bad(`cannot read ${binPath}: ${(e as Error).message}`, e);
   }
   if (bin.length !== json.byteLength) {
-    throw new ModelFormatError(`loadModel: ${binPath} is ${bin.length < json.byteLength ? "truncated" : "too long"}: expected ${json.byteLength} bytes, found ${bin.length}`);
+    throw bad(`${binPath} is ${bin.length < json.byteLength ? "truncated" : "too long"}: expected ${json.byteLength} bytes, found ${bin.length} (byteLength in model.json)`);
   }
   const view = new DataView(bin.buffer, bin.byteOffset, bin.byteLength);
-  if (bin.length < HEADER_BYTES || view.getUint32(0, true) !== MAGIC) throw new ModelFormatError(`loadModel: ${binPath} does not start with the weights magic number`);
+  if (bin.length < HEADER_BYTES || view.getUint32(0, true) !== MAGIC) throw bad(`${binPath} does not start with the weights magic number`);
   const crc = crc32(bin).toString(16).padStart(8, "0");
-  if (crc !== json.crc32) throw new ModelFormatError(`loadModel: ${binPath} is corrupted: checksum ${crc} does not match ${json.crc32} recorded in model.json`);
-
-  let layers;
-  try {
-    layers = json.layers.map((l) => fromConfig(l.className, l.config));
-  } catch (e) {
-    throw new ModelFormatError(`loadModel: ${modelPath} describes a layer this library cannot build: ${(e as Error).message}`);
-  }
-  const model = new Sequential(layers, { seed: json.seed, name: json.name });
-  model.build(json.inputShape);
+  if (crc !== json.crc32) throw bad(`${binPath} is corrupted: checksum ${crc} does not match ${json.crc32} recorded in model.json`);
+  const version = view.getUint32(4, true);
+  if (version !== FORMAT_VERSION) throw bad(`${binPath} has weights format version ${version}; this library reads version ${FORMAT_VERSION}`);
   const P = view.getUint32(8, true);
   const S = view.getUint32(12, true);
-  if (P !== model.parameters.length) {
-    throw new ModelFormatError(`loadModel: ${binPath} holds ${P} parameters but the model in model.json has ${model.parameters.length}`);
+  if (HEADER_BYTES + 4 * P * (1 + S) !== bin.length) {
+    throw bad(`${binPath}: its header announces ${P} parameters and ${S} optimizer slots (${HEADER_BYTES + 4 * P * (1 + S)} bytes) but the file has ${bin.length} bytes`);
   }
-  const floats = new Float32Array(bin.slice(HEADER_BYTES).buffer);
+  if (S !== json.training.optimizerSlots) {
+    throw bad(`${binPath} holds ${S} optimizer slots but training.optimizerSlots in model.json says ${json.training.optimizerSlots}`);
+  }
+  const listed = json.weights.reduce((n, w) => n + w.shape.reduce((a, d) => a * d, 1), 0);
+  if (listed !== P) throw bad(`${modelPath}: the weights listed in "weights" hold ${listed} parameters but ${binPath} holds ${P}`);
+
+  // Build within the file's parameter count: a damaged config cannot make us allocate more.
+  let model: Sequential;
+  try {
+    model = withParamBudget(P, () => {
+      const layers: Layer[] = json.layers.map((l, k) => {
+        try {
+          return fromConfig(l.className, l.config as ModelJson["layers"][number]["config"]);
+        } catch (e) {
+          throw bad(`${modelPath}: layers[${k}] (${l.className}) cannot be built: ${(e as Error).message}`, e);
+        }
+      });
+      const m = new Sequential(layers, { seed: json.seed, name: json.name });
+      m.build(json.inputShape);
+      return m;
+    });
+  } catch (e) {
+    if (e instanceof ModelFormatError) throw e;
+    throw bad(`${modelPath}: the layers do not build for inputShape ${fmtValue(json.inputShape)}: ${(e as Error).message}`, e);
+  }
+  if (P !== model.parameters.length) {
+    throw bad(`${binPath} holds ${P} parameters but the model in model.json has ${model.parameters.length}`);
+  }
+  const params = model.layers.flatMap((l) => l.allParams().map((p) => ({ name: `${l.name}/${p.name}`, shape: p.shape })));
+  params.forEach((p, k) => {
+    const w = json.weights[k];
+    if (!w || w.name !== p.name || w.shape.length !== p.shape.length || w.shape.some((d, i) => d !== p.shape[i])) {
+      throw bad(`${modelPath}: weights[${k}] is ${w ? `${w.name} ${fmtValue(w.shape)}` : "missing"} but the layers build ${p.name} ${fmtValue(p.shape)}`);
+    }
+  });
+  if (json.weights.length !== params.length) throw bad(`${modelPath}: "weights" lists ${json.weights.length} arrays, the layers build ${params.length}`);
+
+  const floats = new Float32Array(bin.buffer.slice(bin.byteOffset + HEADER_BYTES, bin.byteOffset + bin.byteLength));
   model.parameters.set(floats.subarray(0, P));
   if (json.compile) {
-    model.compile({ optimizer: json.compile.optimizer, loss: json.compile.loss, metrics: json.compile.metrics });
-    const opt = model.optimizer as Optimizer;
+    try {
+      model.compile({ optimizer: json.compile.optimizer, loss: json.compile.loss, metrics: json.compile.metrics });
+    } catch (e) {
+      throw bad(`${modelPath}: compile cannot be restored: ${(e as Error).message}`, e);
+    }
+    const opt = model.optimizer!;
+    if (S !== 0 && S !== opt.slotCount()) {
+      throw bad(`${binPath} holds ${S} optimizer slots but a ${opt.type} optimizer with these settings keeps ${opt.slotCount()}`);
+    }
     opt.iterations = json.training.optimizerIterations;
     opt.slots = Array.from({ length: S }, (_, k) => floats.slice(P * (k + 1), P * (k + 2)));
+  } else if (S !== 0) {
+    throw bad(`${binPath} holds ${S} optimizer slots but model.json has no compile settings`);
   }
   model.epochsTrained = json.training.epochsTrained;
   return model;

@@ -6,7 +6,7 @@ import { ConfigError } from "../tensor/errors.js";
 import type { LayerConfig } from "../layers/layer.js";
 import type { OptimizerConfig } from "../optim/optimizers.js";
 import type { LossSpec } from "../kernels/losses.js";
-import { fileSystem } from "../io/fs.js";
+import { fileSystem, type FileSystem } from "../io/fs.js";
 import type { Sequential } from "./sequential.js";
 
 export const FORMAT = "recurrent-model";
@@ -83,7 +83,7 @@ export async function saveModel(model: Sequential, dir: string, opts: { overwrit
   // model.json is the single commit point: the weights go to a new file named by their checksum,
   // model.json replaces the old one last, and only then is the previous weights file removed.
   // A save that fails anywhere leaves the previous checkpoint loadable.
-  const previous = previousWeightsFile(fs.exists(modelPath) ? fs.readText(modelPath) : null);
+  const previous = previousWeightsFile(readIfAny(fs, modelPath));
   const binPath = fs.join(dir, json.weightsFile);
   const binExisted = fs.exists(binPath);
   fs.writeAtomic(binPath, bin);
@@ -94,14 +94,37 @@ export async function saveModel(model: Sequential, dir: string, opts: { overwrit
     throw e;
   }
   if (previous && previous !== json.weightsFile) fs.remove(fs.join(dir, previous));
+  // weights a killed save wrote but never committed: no model.json points to them any more
+  if (fs.list) {
+    let names: string[] = [];
+    try {
+      names = fs.list(dir);
+    } catch {
+      // the save is complete; the litter stays until the next one
+    }
+    for (const name of names) if (WEIGHTS_NAME.test(name) && name !== json.weightsFile) fs.remove(fs.join(dir, name));
+  }
+}
+
+/** The names this library gives weights files (never delete anything else). */
+const WEIGHTS_NAME = /^weights(-[0-9a-f]{8})?\.bin$/;
+
+/** The text of an existing file, or null when there is none or it cannot be read (a save replaces it either way). */
+function readIfAny(fs: FileSystem, path: string): string | null {
+  try {
+    return fs.exists(path) ? fs.readText(path) : null;
+  } catch {
+    return null;
+  }
 }
 
 /** The weights file an existing model.json points to, if it is one of ours (never delete anything else). */
 function previousWeightsFile(modelJson: string | null): string | undefined {
   if (modelJson === null) return undefined;
   try {
-    const name = (JSON.parse(modelJson) as Partial<ModelJson>).weightsFile;
-    return typeof name === "string" && /^weights(-[0-9a-f]{8})?\.bin$/.test(name) ? name : undefined;
+    const parsed: unknown = JSON.parse(modelJson);
+    const name = parsed !== null && typeof parsed === "object" ? (parsed as Partial<ModelJson>).weightsFile : undefined;
+    return typeof name === "string" && WEIGHTS_NAME.test(name) ? name : undefined;
   } catch {
     return undefined;
   }

@@ -1,7 +1,7 @@
 // Node's file system behind the FileSystem port: the one module of the library that touches
 // node:fs, and the one atomic-write routine every file the library writes goes through.
 
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { basename, dirname, join, resolve } from "node:path";
 import type { FileSystem } from "../io/fs.js";
@@ -9,12 +9,79 @@ import type { FileSystem } from "../io/fs.js";
 let tempCounter = 0;
 
 /**
+ * Temporary files are named `<file>.tmp-<pid>-<n>` beside their target: the writer's process id
+ * says whether the write can still be in progress (the CLI's error messages strip the suffix).
+ */
+export const TEMP_NAME = /^(.+)\.tmp-(\d+)-(\d+)$/;
+/** A temporary file older than this is stale whatever its pid says (pids are reused; other hosts). */
+export const STALE_TEMP_MS = 15 * 60 * 1000;
+
+/** The temporary file name for a write to `path` by this process. */
+export function tempPath(path: string): string {
+  return `${path}.tmp-${process.pid}-${tempCounter++}`;
+}
+
+/** The file a temporary file was going to become (`a.json.tmp-12-3` → `a.json`); other paths unchanged. */
+export function targetOfTemp(path: string): string {
+  const m = TEMP_NAME.exec(path);
+  return m ? m[1]! : path;
+}
+
+function processAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM"; // exists, owned by someone else
+  }
+}
+
+/**
+ * Remove stale temporary files of atomic writes in `dir`: those whose writing process is gone
+ * (killed during a write) and those older than STALE_TEMP_MS. A live writer's file is left alone.
+ * Returns the names removed. Best effort: a directory that cannot be listed is skipped.
+ */
+export function sweepTemporaries(dir: string, now = Date.now()): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  for (const name of names) {
+    const m = TEMP_NAME.exec(name);
+    if (!m) continue;
+    const file = join(dir, name);
+    let stale = !processAlive(Number(m[2]));
+    if (!stale) {
+      try {
+        stale = now - statSync(file).mtimeMs > STALE_TEMP_MS;
+      } catch {
+        continue; // gone already
+      }
+    }
+    if (!stale) continue;
+    try {
+      rmSync(file, { force: true });
+      removed.push(name);
+    } catch {
+      // another sweeper, or no permission: not this write's business
+    }
+  }
+  return removed;
+}
+
+/**
  * Write to a temporary file beside `path`, fsync it, then rename it over `path` (atomic on one
  * file system), so a crash or a full disk never leaves a half-written file under the real name.
- * On failure the temporary file is removed and the previous file is untouched.
+ * On failure the temporary file is removed and the previous file is untouched. Temporary files a
+ * killed process left in the same directory are swept first.
  */
 export function writeFileAtomic(path: string, data: string | Uint8Array): void {
-  const tmp = `${path}.tmp-${process.pid}-${tempCounter++}`;
+  sweepTemporaries(dirname(path));
+  const tmp = tempPath(path);
   let fd: number | null = null;
   try {
     fd = openSync(tmp, "wx");
@@ -93,6 +160,7 @@ export const nodeFileSystem: FileSystem = {
   mkdirp: (dir) => void mkdirSync(dir, { recursive: true }),
   writeAtomic: writeFileAtomic,
   remove: (path) => rmSync(path, { force: true }),
+  list: (dir) => readdirSync(dir),
   join: (...parts) => join(...parts),
   dirname: (path) => dirname(path),
   basename: (path) => basename(path),

@@ -5,6 +5,7 @@ import { describe, it, expect, vi, afterEach, afterAll } from "vitest";
 import * as fs from "node:fs";
 import { readFile, readdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { spawnSync } from "node:child_process";
 import { tempDir, removeTempDirs } from "../models/fixtures.js";
 
 vi.mock("node:fs", async (importOriginal) => {
@@ -21,7 +22,7 @@ afterAll(removeTempDirs);
 
 // The test setup already loaded the adapter with the real node:fs; load it again under the mock.
 vi.resetModules();
-const { writeFileAtomic, nodeFileSystem } = await import("../../src/node/fs.js");
+const { writeFileAtomic, nodeFileSystem, sweepTemporaries, tempPath, targetOfTemp, STALE_TEMP_MS } = await import("../../src/node/fs.js");
 
 const fail = (code: string) => () => {
   throw Object.assign(new Error(`${code}: injected`), { code });
@@ -55,6 +56,43 @@ describe("writeFileAtomic", () => {
     const dir = await tempDir();
     nodeFileSystem.writeAtomic(join(dir, "fresh.txt"), "x");
     expect(await readFile(join(dir, "fresh.txt"), "utf8")).toBe("x");
+  });
+});
+
+describe("temporary files of killed writes", () => {
+  /** The pid of a process that has exited (a killed writer's). */
+  const deadPid = (): number => {
+    const r = spawnSync(process.execPath, ["-e", ""]);
+    return r.pid!;
+  };
+
+  it("are named <file>.tmp-<pid>-<n> and map back to their target", () => {
+    const t = tempPath("/d/model.json");
+    expect(t).toMatch(new RegExp(`^/d/model\\.json\\.tmp-${process.pid}-\\d+$`));
+    expect(targetOfTemp(t)).toBe("/d/model.json");
+    expect(targetOfTemp("/d/model.json")).toBe("/d/model.json");
+  });
+
+  it("the next write into the directory removes those of dead processes and old ones, and nothing else", async () => {
+    const dir = await tempDir();
+    const dead = `weights-0000abcd.bin.tmp-${deadPid()}-0`;
+    const live = `model.json.tmp-${process.ppid}-4`; // our parent is alive: a write may be in progress
+    const mine = `model.json.tmp-${process.pid}-999`;
+    const oldLive = `run.json.tmp-${process.ppid}-5`;
+    const others = ["notes.tmp", "a.json.tmp-x-1", "model.json"];
+    for (const f of [dead, live, mine, oldLive, ...others]) await writeFile(join(dir, f), "x");
+    const hourAgo = (Date.now() - STALE_TEMP_MS - 60_000) / 1000;
+    fs.utimesSync(join(dir, oldLive), hourAgo, hourAgo);
+    writeFileAtomic(join(dir, "report.html"), "<p>");
+    expect((await readdir(dir)).sort()).toEqual([live, mine, ...others, "report.html"].sort());
+  });
+
+  it("sweepTemporaries reports what it removed and skips a directory it cannot list", async () => {
+    const dir = await tempDir();
+    const dead = `a.bin.tmp-${deadPid()}-1`;
+    await writeFile(join(dir, dead), "x");
+    expect(sweepTemporaries(dir)).toEqual([dead]);
+    expect(sweepTemporaries(join(dir, "missing"))).toEqual([]);
   });
 });
 
