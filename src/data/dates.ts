@@ -267,7 +267,7 @@ export function isPlainInteger(text: string): boolean {
   return /^\s*[+-]?\d+\s*$/.test(text);
 }
 
-// Undecided `a/b/yyyy` values are stored as ENCODED_BASE + ((y·13 + a)·32 + b)·2^28 + (time of
+// Undecided `a/b/yyyy` values are stored as ENCODED_BASE + ((y·32 + a)·32 + b)·2^28 + (time of
 // day + 24 h), far above any timestamp of years 0–9999 (< 2.6e14) and below 2^53.
 const ENCODED_BASE = 1e15;
 const TOD_SPAN = 2 ** 28;
@@ -366,7 +366,7 @@ export class DateColumnReader {
       if (this.sample === null) this.sample = { line, text };
     }
     this.slash++;
-    return ENCODED_BASE + ((y * 13 + a) * 32 + b) * TOD_SPAN + (tod + TOD_SHIFT);
+    return ENCODED_BASE + ((y * 32 + a) * 32 + b) * TOD_SPAN + (tod + TOD_SHIFT);
   }
 
   /**
@@ -412,8 +412,8 @@ export class DateColumnReader {
       const k = Math.floor(code / TOD_SPAN);
       const tod = code - k * TOD_SPAN - TOD_SHIFT;
       const b = k % 32;
-      const a = Math.floor(k / 32) % 13;
-      const y = Math.floor(k / 416);
+      const a = Math.floor(k / 32) % 32;
+      const y = Math.floor(k / 1024);
       set(i, makeTimestamp(dayFirst ? { year: y, month: b, day: a } : { year: y, month: a, day: b }) + tod);
     }
     return note;

@@ -122,6 +122,9 @@ export function makeWindows(data: WindowData, options: WindowOptions): Windows {
   const table = asTable(data);
   const inputs = resolve(table, options.inputs, "input");
   const targets = options.targets === undefined ? [...inputs] : resolve(table, options.targets, "target");
+  if (inputs.length === 0 || targets.length === 0) {
+    throw new DataError(`makeWindows: the data has no columns to take ${inputs.length === 0 ? "inputs" : "targets"} from`);
+  }
   if (table.n < L + H) {
     throw new DataError(
       `makeWindows: lookback ${L} + horizon ${H} needs at least ${L + H} rows; the series has ${table.n}`,
@@ -133,6 +136,14 @@ export function makeWindows(data: WindowData, options: WindowOptions): Windows {
   const N = origins.length;
   const F = inputs.length;
   const T = targets.length;
+  // Float32Array lengths stop at 2^32 − 1 in V8; say so instead of a RangeError.
+  const limit = 2 ** 31;
+  if (N * L * F > limit || N * H * T > limit) {
+    throw new DataError(
+      `makeWindows: ${N} windows × ${L} steps × ${F} features (${N * L * F} values) is too large for one buffer; ` +
+        `raise the stride or shorten the series`,
+    );
+  }
   const X = new Float32Array(N * L * F);
   const Y = new Float32Array(N * H * T);
   origins.forEach((o, w) => {
@@ -162,6 +173,7 @@ export function lastWindow(
   const inputs = resolve(table, options.inputs, "input");
   if (table.n < L) throw new DataError(`lastWindow: lookback ${L} needs at least ${L} rows; the series has ${table.n}`);
   const F = inputs.length;
+  if (F === 0) throw new DataError("lastWindow: the data has no columns to take inputs from");
   const X = new Float32Array(L * F);
   const origin = table.n - 1;
   for (let t = 0; t < L; t++) for (let f = 0; f < F; f++) X[t * F + f] = read(table, origin - L + 1 + t, inputs[f]);

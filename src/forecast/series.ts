@@ -114,8 +114,8 @@ function pickTarget(source: string, columns: readonly string[], sample: readonly
   const numeric = columns.flatMap((c, j) =>
     j !== dateCol &&
     sample.slice(0, 20).every((r) => {
-      const v = (r.cells[j] ?? "").trim();
-      return v === "" || Number.isFinite(Number(v));
+      // numbers, missing cells and non-finite spellings (refused later, by line)
+      return readCell(r.cells[j] ?? "") !== undefined;
     })
       ? [j]
       : [],
