@@ -6,6 +6,8 @@ import { EXIT_OK, EXIT_INPUT, reportFailure, wantsDebug } from "./errors.js";
 import { runForecast, type ForecastCliOptions } from "./forecast.js";
 import { runTrain, runEvaluate, runPredict, runSummary } from "./run.js";
 import { runInspect, type InspectCliOptions } from "./inspect.js";
+import { registerExport } from "./export.js";
+import { registerConvert } from "./convert.js";
 import { setDefaultBackend, backendName } from "../backend/index.js";
 import { setDefaultThreads } from "../models/parallel.js";
 
@@ -68,10 +70,10 @@ export function buildProgram(): Command {
       if (!/^\d+$/.test(v) || !Number.isSafeInteger(Number(v))) throw new InvalidArgumentError(`--seed must be a non-negative integer, got "${v}"`);
       return Number(v);
     })
-    .option("--out <dir>", "write forecast.csv, metrics.json, the model and report.html here")
+    .option("--out <dir>", "write forecast.csv, metrics.json, the forecaster (model/, for `recurrent predict`) and report.html here")
     .option("--force", "allow --out to overwrite another run's files", false)
     .option("--json", "print the result as JSON on stdout (nothing else on stdout)", false)
-    .option("--quiet", "no progress output", false)
+    .option("--quiet", "no progress, notes, model summary or chart: only the result (metrics and forecast)", false)
     .option("--verbose", "Keras-style progress: a bar per epoch (a line per epoch when piped) instead of one line per network", false)
     .addHelpText("after", `
 Examples:
@@ -89,11 +91,11 @@ Examples:
     .argument("<config>", "JSON config: data (csv, target, lookback, horizon ...), model.layers, compile, fit")
     .requiredOption("--out <dir>", "run directory to create")
     .option("--force", "allow --out to overwrite another run's files", false)
-    .option("--quiet", "no progress output", false)
+    .option("--quiet", "no progress output (the test metrics are still printed)", false)
     .option("--verbose", "Keras-style progress: a bar per epoch instead of one live line", false)
     .addHelpText("after", `
 Example config (examples/configs/seattle-lstm.json):
-  { "data": { "csv": "weather.csv", "where": ["location=Seattle"], "target": "median(temp_max,temp_min)",
+  { "data": { "csv": "bundled:weather.csv", "where": ["location=Seattle"], "target": "median(temp_max,temp_min)",
               "freq": "week", "lookback": 52, "horizon": 13 },
     "model": { "seed": 7, "layers": [ { "type": "lstm", "units": 32 }, { "type": "dense", "units": 13 } ] },
     "compile": { "optimizer": { "type": "adam", "learningRate": 0.003 }, "loss": "mse" },
@@ -117,13 +119,19 @@ Example:
 
   program
     .command("predict")
-    .description("Forecast the next horizon steps past the end of the data with a trained run.")
-    .argument("<run>", "run directory written by `recurrent train`")
-    .option("--csv <file>", "newer data with the same columns (default: the run's own data)")
+    .description("Forecast the next horizon steps past the end of the data with a saved forecaster (from `recurrent forecast --out`) or a trained run (from `recurrent train`).")
+    .argument("<dir>", "a `forecast --out` directory (or its model/), or a run directory written by `recurrent train`")
+    .option("--csv <file>", "newer data with the same columns, read as the original was (default: the saved history / the run's own data)")
     .option("--json", "print the forecast as JSON", false)
-    .addHelpText("after", "\nExamples:\n  $ recurrent predict runs/seattle-lstm\n  $ recurrent predict runs/seattle-lstm --csv new-weather.csv --json")
-    .action(async (run: string, opts: { csv?: string; json: boolean }) => {
-      await runPredict(run, opts);
+    .addHelpText("after", `
+Output: date,forecast lines, as forecast.csv; for a forecaster directory with no --csv, byte for byte the forecast.csv it wrote.
+
+Examples:
+  $ recurrent forecast sales.csv --out runs/sales && recurrent predict runs/sales
+  $ recurrent predict runs/sales --csv sales-with-march.csv
+  $ recurrent predict runs/seattle-lstm --json`)
+    .action(async (dir: string, opts: { csv?: string; json: boolean }) => {
+      await runPredict(dir, opts);
     });
 
   program
@@ -151,6 +159,9 @@ Example:
     .action(async (what: string) => {
       await runSummary(what);
     });
+
+  registerExport(program);
+  registerConvert(program);
 
   return program;
 }

@@ -6,7 +6,7 @@ import { describe, it, expect, beforeAll, afterAll } from "vitest";
 import { mkdtempSync, writeFileSync, rmSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { cli, STACK_LINE } from "./helpers.js";
+import { cli, STACK_LINE, ROOT } from "./helpers.js";
 import { resolveCsv } from "../../src/forecast/config_run.js";
 import { bundledDataPath } from "../../src/forecast/bundled.js";
 import { nearest, jsonPath } from "../../src/forecast/config_schema.js";
@@ -109,6 +109,12 @@ describe("config files: types and ranges by JSON path", () => {
     const r = await cli("summary", join(dir, "nope.json"));
     expect(r.code).toBe(2);
     expect(r.err).toBe(`error: cannot open ${join(dir, "nope.json")}: no such file or directory (ENOENT)\n`);
+  });
+
+  it("the example config passes the checks", async () => {
+    const r = await cli("summary", join(ROOT, "examples", "configs", "seattle-lstm.json"));
+    expect(r.code).toBe(0);
+    expect(r.out).toContain("Total params: 4,781");
   });
 
   it("a valid config passes the checks (summary builds its model)", async () => {
