@@ -21,3 +21,11 @@ export * as data from "./data/index.js";
 export * as backend from "./backend/index.js";
 export { setDefaultThreads } from "./models/parallel.js";
 export { plotHistory, plotPredictions, plotScatter, plotGates, toSvg, type Plot, type PlotOptions, type PredictionsInput, type VlSpec } from "./report/index.js";
+export { toOnnx, exportOnnx, DEFAULT_OPSET as ONNX_DEFAULT_OPSET, type OnnxOptions } from "./interop/onnx.js";
+export { importTfjs, exportTfjs, tfjsArtifacts, tfjsModelFromJson, type TfjsModelJson, type TfjsWeightSpec, type ImportTfjsOptions, type ExportTfjsOptions } from "./interop/tfjs.js";
+export { importKeras, importKerasBytes, kerasFileKind, type ImportKerasOptions, type KerasFileKind } from "./interop/keras.js";
+export {
+  readSafetensors, writeSafetensors, loadTorchSafetensors, saveTorchSafetensors, importSafetensors, loadTorchStateDict,
+  type SafetensorsFile, type SafetensorsTensor, type SafetensorsInput, type SafetensorsDtype, type LoadTorchSafetensorsOptions,
+} from "./interop/safetensors.js";
+export { convertModel, readModelFile, writeModelFile, detectInputFormat, detectOutputFormat, type ModelFormat, type ConvertOptions, type ConvertResult, type ParityReport } from "./interop/convert.js";
