@@ -54,6 +54,9 @@ export async function runPredict(dir: string, opts: { csv?: string; json: boolea
   const kind = dirKind(dir);
   if (kind === "forecaster") {
     const f = await loadForecaster(dir);
+    if (f.savedBackend !== undefined && f.savedBackend !== f.backend) {
+      process.stderr.write(`note: the forecaster was saved on the ${f.savedBackend} backend and runs on ${f.backend} here, which rounds differently: values can differ from forecast.csv in the last digits (pass --backend ${f.savedBackend} to reproduce it exactly)\n`);
+    }
     future = opts.csv === undefined ? f.predict() : f.predictCsv(opts.csv);
   } else if (kind === "run") {
     future = await predictRun(dir, opts.csv);

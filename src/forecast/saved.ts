@@ -50,6 +50,8 @@ export interface ForecasterFile {
   horizon: number;
   season: number;
   seed: number;
+  /** Numeric backend the forecast was made on ("wasm", "js"); another rounds the last digits differently. */
+  backend: string;
   /** Divides every de-seasonalised window (one typical step = 1). */
   scale: number;
   /** Removed before the networks see the data, re-estimated on the history at every forecast. */
@@ -86,7 +88,12 @@ export class Forecaster {
     readonly series: ForecasterSeries & { name: string },
     /** Where that series came from, when it was read from a CSV. */
     public source?: ForecasterSource,
+    /** The backend the saved forecast was made on, for a loaded forecaster. */
+    readonly savedBackend?: string,
   ) {}
+
+  /** The numeric backend the networks run on here ("wasm" or "js"). */
+  get backend(): string { return this.ensemble.members[0]!.model.backend.name; }
 
   get horizon(): number { return this.ensemble.spec.horizon; }
   get lookback(): number { return this.ensemble.spec.lookback; }
@@ -144,6 +151,7 @@ export class Forecaster {
       horizon: e.spec.horizon,
       season: e.spec.season,
       seed: e.spec.seed,
+      backend: this.backend,
       scale: e.transform.scale,
       profile: p ? { mode: p.mode, harmonics: p.harmonics, strength: p.strength, values: Array.from(p.values) } : null,
       networks,
@@ -238,5 +246,5 @@ export async function loadForecaster(dir: string): Promise<Forecaster> {
   const n = f.history.values.length;
   // Regular periods ending at the last date: the dates predict() needs are the last one's.
   const dates = Array.from({ length: n }, (_, i) => addPeriods(f.history.lastTimestamp, f.freq, i - (n - 1)));
-  return new Forecaster(NetworkEnsemble.restore(spec, transform, members), { name: f.target, dates, values: Float64Array.from(f.history.values), freq: f.freq }, f.source);
+  return new Forecaster(NetworkEnsemble.restore(spec, transform, members), { name: f.target, dates, values: Float64Array.from(f.history.values), freq: f.freq }, f.source, typeof f.backend === "string" ? f.backend : undefined);
 }

@@ -63,6 +63,31 @@ describe("forecast --out, then predict DIR", () => {
     expect(summary.out).toMatch(/^Forecaster: 4 lstm networks \(direct, lookback 12, horizon 6, season 12, monthly\)/);
   });
 
+  it("on another backend: a note on stderr, and the same forecast to float32 rounding", async () => {
+    const out = join(dir, "sales");
+    const saved = readFileSync(join(out, "forecast.csv"), "utf8");
+    const made = (JSON.parse(readFileSync(join(out, "model", "forecaster.json"), "utf8")) as { backend: string }).backend;
+    expect(["wasm", "js"]).toContain(made);
+    const other = made === "wasm" ? "js" : "wasm";
+    const { setDefaultBackend, backendName } = await import("../../src/backend/index.js");
+    try {
+      setDefaultBackend(other);
+      if (backendName() !== other) return; // no WebAssembly SIMD here: nothing to compare
+      const r = await cli("predict", out, "--backend", other);
+      expect(r.code).toBe(0);
+      expect(r.err).toBe(`note: the forecaster was saved on the ${made} backend and runs on ${other} here, which rounds differently: values can differ from forecast.csv in the last digits (pass --backend ${made} to reproduce it exactly)\n`);
+      const values = (t: string): number[] => t.trim().split("\n").slice(1).map((l) => Number(l.split(",")[1]));
+      const a = values(r.out), b = values(saved);
+      expect(a).toHaveLength(b.length);
+      a.forEach((v, i) => expect(Math.abs(v - b[i]!)).toBeLessThan(1e-5 * Math.abs(b[i]!)));
+      const same = await cli("predict", out, "--backend", made);
+      expect(same.out).toBe(saved);
+      expect(same.err).toBe("");
+    } finally {
+      setDefaultBackend((process.env.RECURRENT_BACKEND as "js" | "wasm" | undefined) ?? "auto");
+    }
+  });
+
   it("a recursive GRU on daily data round-trips too", async () => {
     const csv = write("visits.csv", dailyRows(120));
     const out = join(dir, "visits");
