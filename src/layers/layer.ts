@@ -207,11 +207,13 @@ export abstract class Layer {
 
   setWeights(weights: Tensor[]): void {
     const ps = this.allParams();
+    if (!Array.isArray(weights)) throw new ShapeError(`${this.name}.setWeights: expected a list of ${ps.length} tensors, got ${weights === null ? "null" : typeof weights}`);
     if (weights.length !== ps.length) {
       throw new ShapeError(`${this.name}.setWeights: expected ${ps.length} arrays (${ps.map((p) => `${p.name} ${fmtShape(p.shape)}`).join(", ")}), got ${weights.length}`);
     }
     ps.forEach((p, i) => {
       const w = weights[i]!;
+      if (!(w instanceof Tensor)) throw new ShapeError(`${this.name}.setWeights: weight ${i} (${p.name}) must be a Tensor of shape ${fmtShape(p.shape)}, got ${w === null ? "null" : Array.isArray(w) ? "an array" : typeof w}`);
       if (!shapesEqual(w.shape, p.shape)) {
         throw new ShapeError(`${this.name}.setWeights: weight ${i} (${p.name}) expects shape ${fmtShape(p.shape)}, got ${fmtShape(w.shape)}`);
       }
@@ -225,6 +227,9 @@ export abstract class Layer {
   }
 
   protected checkInput(x: Tensor): void {
+    if (!(x instanceof Tensor)) {
+      throw new ShapeError(`layer "${this.name}" (${this.className}) takes a Tensor, got ${x === null ? "null" : Array.isArray(x) ? "an array (wrap it with toTensor)" : typeof x}`);
+    }
     const want = this.inputShape!;
     const got = x.shape.slice(1);
     if (!shapesEqual(got, want)) {

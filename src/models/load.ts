@@ -3,7 +3,7 @@
 // checksum must agree with model.json, and the layers must build to the recorded weights. Any
 // damage is a ModelFormatError naming the file and the field, never a raw TypeError or RangeError.
 
-import { ModelFormatError } from "../tensor/errors.js";
+import { ConfigError, ModelFormatError } from "../tensor/errors.js";
 import { fromConfig } from "../layers/registry.js";
 import { withParamBudget, type Layer } from "../layers/layer.js";
 import { parseOptions, z, str, positiveInt, nonNegativeInt, fmtValue } from "../layers/options.js";
@@ -43,6 +43,7 @@ const MODEL_JSON = z.object({
 
 /** Load a model saved by `model.save(dir)`, with its optimizer state, ready to predict or resume training. */
 export async function loadModel(dir: string): Promise<Sequential> {
+  if (typeof dir !== "string" || dir === "") throw new ConfigError(`loadModel: the directory must be a non-empty string, got ${fmtValue(dir)}`);
   const fs = fileSystem("loadModel");
   const modelPath = fs.join(dir, "model.json");
   const bad = (msg: string, cause?: unknown): ModelFormatError =>

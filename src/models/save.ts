@@ -7,6 +7,7 @@ import type { LayerConfig } from "../layers/layer.js";
 import type { OptimizerConfig } from "../optim/optimizers.js";
 import type { LossSpec } from "../kernels/losses.js";
 import { fileSystem, type FileSystem } from "../io/fs.js";
+import { parseOptions, options, bool, fmtValue } from "../layers/options.js";
 import type { Sequential } from "./sequential.js";
 
 export const FORMAT = "recurrent-model";
@@ -40,7 +41,11 @@ export function crc32(bytes: Uint8Array): number {
   return ~c >>> 0;
 }
 
+const SAVE_OPTIONS = options({ overwrite: bool().optional() });
+
 export async function saveModel(model: Sequential, dir: string, opts: { overwrite?: boolean } = {}): Promise<void> {
+  if (typeof dir !== "string" || dir === "") throw new ConfigError(`save: the directory must be a non-empty string, got ${fmtValue(dir)}`);
+  parseOptions(SAVE_OPTIONS, opts, "save");
   if (!model.built) throw new ConfigError("save: the model is not built yet");
   const fs = fileSystem("save");
   const modelPath = fs.join(dir, "model.json");

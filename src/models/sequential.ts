@@ -407,6 +407,7 @@ export class Sequential {
 
   setWeights(weights: Tensor[]): void {
     this.requireBuilt("setWeights");
+    if (!Array.isArray(weights)) throw new ShapeError(`setWeights: expected a list of tensors (as getWeights() returns), got ${fmtValue(weights)}`);
     let k = 0;
     for (const l of this.layers) {
       const n = l.allParams().length;
@@ -430,6 +431,9 @@ export class Sequential {
 
   /** Return to a `snapshotState()`: weights and optimizer state together. */
   restoreState(s: TrainingSnapshot): void {
+    if (s === null || typeof s !== "object" || !(s.parameters instanceof Float32Array)) {
+      throw new ConfigError(`restoreState: expected what snapshotState() returned, got ${fmtValue(s)}`);
+    }
     if (s.parameters.length !== this.parameters.length) {
       throw new ShapeError(`restoreState: the snapshot holds ${s.parameters.length} parameters, the model ${this.parameters.length}`);
     }

@@ -241,3 +241,40 @@ describe("unknown names give ConfigErrors listing the valid choices", () => {
     expect((await caught(() => c.fit(x, y, { validationSplit: 1.5, verbose: 0 }))).message).toBe("fit: validationSplit must be in (0, 1), got 1.5");
   });
 });
+
+describe("bad arguments from JavaScript get the library's typed errors, never a raw TypeError", () => {
+  const m = (): Sequential => {
+    const s = sequential([layers.input({ shape: [3, 2] }), layers.lstm({ units: 2 }), layers.dense({ units: 1 })], { seed: 1 });
+    s.compile({ optimizer: "adam", loss: "mse" });
+    return s;
+  };
+  const x = uniform([2, 3, 2], 1);
+  const cases: [string, (s: Sequential) => unknown, new (...a: never[]) => Error, RegExp][] = [
+    ["setWeights(null)", (s) => s.setWeights(null as never), ShapeError, /^setWeights: expected a list of tensors/],
+    ["a layer's setWeights with non-tensors", (s) => s.layers[1]!.setWeights([{}, {}, {}] as never), ShapeError, /^lstm\.setWeights: weight 0 \(kernel\) must be a Tensor of shape \[2, 8\], got object/],
+    ["a layer's forward on a non-tensor", (s) => (s.layers[1] as unknown as { forwardWithState(x: unknown, t: boolean): unknown }).forwardWithState({}, false), ShapeError, /^layer "lstm" \(LSTM\) takes a Tensor, got object/],
+    ["save to a number", (s) => s.save(123 as never), ConfigError, /^save: the directory must be a non-empty string, got 123/],
+    ["save with null options", (s) => s.save("/tmp/never-written", null as never), ConfigError, /^save: options must be an object, got null/],
+    ["save with a misspelt option", (s) => s.save("/tmp/never-written", { overwrites: true } as never), ConfigError, /^save: unknown option 'overwrites' — did you mean 'overwrite'\?/],
+    ["restoreState(null)", (s) => s.restoreState(null as never), ConfigError, /^restoreState: expected what snapshotState\(\) returned, got null/],
+    ["compile(null)", (s) => s.compile(null as never), ConfigError, /^compile: options must be an object, got null/],
+    ["fit with null options", (s) => s.fit(x, uniform([2, 1], 2), null as never), ConfigError, /^fit: options must be an object, got null/],
+    ["sequential with a non-layer", () => sequential([1 as never]), ConfigError, /^sequential: layers\[0\] must be a layer/],
+    ["a factory called without options", () => (layers.lstm as unknown as () => unknown)(), ConfigError, /^lstm: options must be an object, got undefined/],
+    ["bidirectional(null)", () => layers.bidirectional(null as never), ConfigError, /^bidirectional: the first argument must be a layer/],
+  ];
+  for (const [name, call, cls, msg] of cases) {
+    it(name, async () => {
+      const e = await caught(() => call(m()));
+      expect(e).toBeInstanceOf(cls);
+      expect(e.message).toMatch(msg);
+    });
+  }
+
+  it("loadModel(undefined)", async () => {
+    const { loadModel } = await import("../../src/index.js");
+    const e = await caught(() => loadModel(undefined as never));
+    expect(e).toBeInstanceOf(ConfigError);
+    expect(e.message).toBe("loadModel: the directory must be a non-empty string, got undefined");
+  });
+});
