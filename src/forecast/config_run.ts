@@ -3,7 +3,7 @@
 // units beside the naive baselines at the same origins, and a run directory that can be reloaded.
 
 import type { ProgressRenderer } from "../models/progress.js";
-import { ConfigError, DataError, ShapeError, fmtShape } from "../tensor/errors.js";
+import { ConfigError, DataError, ModelFormatError, ShapeError, fmtShape } from "../tensor/errors.js";
 import { Tensor } from "../tensor/tensor.js";
 import { fileSystem } from "../io/fs.js";
 import { sequential, type Sequential } from "../models/sequential.js";
@@ -226,7 +226,14 @@ function readRun(runDir: string): RunFile {
   const fs = fileSystem("run");
   const path = fs.join(runDir, "run.json");
   if (!fs.exists(path)) throw new ConfigError(`${runDir} is not a run directory: no run.json (create one with \`recurrent train <config> --out ${runDir}\`)`);
-  const run = JSON.parse(fs.readText(path)) as RunFile;
+  const text = fs.readText(path);
+  let run: RunFile;
+  try {
+    run = JSON.parse(text) as RunFile;
+  } catch (e) {
+    throw new ModelFormatError(`${path}: not valid JSON (${(e as Error).message}); the run directory is damaged, train it again`);
+  }
+  if (run === null || typeof run !== "object") throw new ModelFormatError(`${path}: not a run file (not a JSON object)`);
   if (run.format !== "recurrent-run" || run.version !== 1) throw new ConfigError(`${path}: unknown run format ${String(run.format)} v${String(run.version)}`);
   return run;
 }

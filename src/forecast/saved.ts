@@ -217,12 +217,14 @@ export async function loadForecaster(dir: string): Promise<Forecaster> {
   if (!fs.exists(path)) {
     throw new ConfigError(`${dir} holds no saved forecaster: no ${FORECASTER_FILE} (save one with \`recurrent forecast --out <dir>\` or forecaster.save(dir))`);
   }
+  const text = fs.readText(path);
   let f: ForecasterFile;
   try {
-    f = JSON.parse(fs.readText(path)) as ForecasterFile;
+    f = JSON.parse(text) as ForecasterFile;
   } catch (e) {
     throw new ModelFormatError(`${path}: not valid JSON (${(e as Error).message})`);
   }
+  if (f === null || typeof f !== "object") bad(path, "not a saved forecaster (not a JSON object)");
   checkFile(path, f);
   const outputs = f.strategy === "direct" ? f.horizon : 1;
   const members = [];

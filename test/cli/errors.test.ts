@@ -117,6 +117,23 @@ describe("the command: exit codes, messages, --debug", () => {
     }
   });
 
+  it("a damaged run.json or forecaster.json is bad input (exit 2 naming the file), not a crash", async () => {
+    const run = join(dir, "damaged-run");
+    mkdirSync(run);
+    writeFileSync(join(run, "run.json"), '{"format": "recurrent-run", ');
+    for (const cmd of ["evaluate", "predict", "inspect"]) {
+      const r = await cli(cmd, run);
+      expect(r.code, cmd).toBe(2);
+      expect(r.err, cmd).toMatch(new RegExp(`^error: ${join(run, "run.json")}: not valid JSON \\(.*\\); the run directory is damaged, train it again\n$`));
+    }
+    const fdir = join(dir, "damaged-forecaster");
+    mkdirSync(fdir);
+    writeFileSync(join(fdir, "forecaster.json"), "null");
+    const f = await cli("predict", fdir);
+    expect(f.code).toBe(2);
+    expect(f.err).toBe(`error: ${join(fdir, "forecaster.json")}: not a saved forecaster (not a JSON object)\n`);
+  });
+
   it("a misspelt option or a missing argument: exit 2, commander's message, no stack", async () => {
     const a = await cli("forecast", "--horizn", "3");
     expect(a.code).toBe(2);
