@@ -46,6 +46,9 @@ export interface RunConfig {
   fit?: { epochs?: number; batchSize?: number; validationSplit?: number; patience?: number; shuffle?: boolean };
 }
 
+/** fit.validationSplit when the config gives none. */
+export const DEFAULT_VALIDATION_SPLIT = 0.1;
+
 /** A minimal layer of each built-in kind: its getConfig() keys are the options the kind takes. */
 const PROBES: Record<string, () => Layer> = {
   input: () => layers.input({ shape: [1] }),
@@ -150,12 +153,23 @@ function prepare(cfg: RunConfig, csv: string, scalerJson?: unknown, split?: { tr
   const n = series.values.length;
   const L = cfg.data.lookback;
   const H = cfg.data.horizon ?? 1;
-  const testSize = split?.testSize ?? cfg.data.testSize ?? Math.max(H, Math.round(0.2 * n));
+  const testSizeFor = (m: number): number => split?.testSize ?? cfg.data.testSize ?? Math.max(H, Math.round(0.2 * m));
+  const testSize = testSizeFor(n);
   const trainEnd = split ? split.trainEnd : n - testSize; // rows [0, trainEnd) train
-  if (trainEnd < L + H + 1) {
-    throw new DataError(`${series.source}: ${n} points leave ${trainEnd} for training, but lookback ${L} + horizon ${H} needs at least ${L + H + 1}; shorten lookback or testSize`);
+  if (testSize < H) throw new ConfigError(`data.testSize ${testSize} is shorter than data.horizon ${H}: the test span must hold at least one horizon`);
+  // fit needs one training window, and one more for validation unless validationSplit is 0:
+  // floor(N · (1 − s)) ≥ 1 training windows and at least one validation window.
+  const s = cfg.fit?.validationSplit ?? DEFAULT_VALIDATION_SPLIT;
+  const windows = s > 0 ? Math.max(2, Math.ceil(1 / (1 - s) - 1e-9)) : 1;
+  const needTrain = L + H - 1 + windows;
+  if (trainEnd < needTrain) {
+    let need = n + 1;
+    while (need - testSizeFor(need) < needTrain) need++;
+    throw new DataError(
+      `${series.source}: ${n} points leave ${trainEnd} for training (the last ${testSize} are the test span), but lookback ${L} + horizon ${H} ` +
+        `needs at least ${needTrain} training points (${windows} window(s)${s > 0 ? `, validationSplit ${s}` : ""}), so at least ${need} points; shorten data.lookback or data.testSize`,
+    );
   }
-  if (testSize < H) throw new ConfigError(`testSize ${testSize} is shorter than the horizon ${H}`);
   let scaler: Scaler;
   if (scalerJson) scaler = scalerFromJSON(scalerJson);
   else {
@@ -203,7 +217,7 @@ export async function trainRun(configPath: string, outDir: string, opts: { verbo
   const history = await model.fit(x, y, {
     epochs: f.epochs ?? 100,
     batchSize: f.batchSize ?? 32,
-    validationSplit: f.validationSplit ?? 0.1,
+    validationSplit: f.validationSplit ?? DEFAULT_VALIDATION_SPLIT,
     shuffle: f.shuffle ?? true,
     verbose: opts.verbose,
     ...(opts.progress ? { progress: opts.progress } : {}),

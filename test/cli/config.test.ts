@@ -124,6 +124,29 @@ describe("config files: types and ranges by JSON path", () => {
   });
 });
 
+describe("too short a series for a config run: the real minimum", () => {
+  it("says how many training points and how many points in all, and that many train", async () => {
+    const rows = ["month,sales"];
+    for (let i = 0; i < 40; i++) rows.push(`${2010 + Math.floor(i / 12)}-${String((i % 12) + 1).padStart(2, "0")}-01,${(50 + i + 10 * Math.sin(i)).toFixed(2)}`);
+    writeFileSync(join(dir, "m40.csv"), rows.join("\n") + "\n");
+    const cfg = (testSize: number, validationSplit?: number): string => config((c) => {
+      c.data = { csv: "m40.csv", target: "sales", lookback: 12, horizon: 3, testSize };
+      c.fit = { epochs: 1, ...(validationSplit === undefined ? {} : { validationSplit }) };
+    });
+    const train = (path: string) => cli("train", path, "--out", join(dir, `min${k++}`), "--quiet");
+    // lookback 12 + horizon 3: 15 points per window; two windows (one to validate) = 16 points
+    const short = await train(cfg(25));
+    expect(short.code).toBe(2);
+    expect(short.err).toBe("error: m40.csv: 40 points leave 15 for training (the last 25 are the test span), but lookback 12 + horizon 3 needs at least 16 training points (2 window(s), validationSplit 0.1), so at least 41 points; shorten data.lookback or data.testSize\n");
+    expect((await train(cfg(24))).code).toBe(0);
+    // validationSplit 0.6 keeps floor(N · 0.4) ≥ 1 training windows: N = 3, 17 points
+    const split = await train(cfg(24, 0.6));
+    expect(split.code).toBe(2);
+    expect(split.err).toMatch(/needs at least 17 training points \(3 window\(s\), validationSplit 0\.6\), so at least 41 points/);
+    expect((await train(cfg(23, 0.6))).code).toBe(0);
+  });
+});
+
 describe("data.csv: bundled files", () => {
   it("bundled:<file> and the older vega-datasets:<file> name the copies in data/", () => {
     expect(resolveCsv("bundled:weather.csv", "/elsewhere")).toBe(bundledDataPath("weather.csv"));
