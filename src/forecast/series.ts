@@ -328,7 +328,7 @@ function loadFrom(chunks: Iterable<Uint8Array>, source: string, opts: LoadSeries
     if (nonFinite === "error") {
       throw logs[0]!.error(`fix the file, or drop those rows or impute them (nonFinite: "drop" | "impute", --non-finite)`);
     }
-    for (const l of logs) notes.push(`${l.describe()}: ${nonFinite === "drop" ? "rows dropped" : "read as missing values"}`);
+    for (const l of logs) notes.push(`${l.describe()}: ${nonFinite === "drop" ? `rows dropped (${dropped} in all)` : "read as missing values"}`);
   }
 
   const n = dates.length;
@@ -374,7 +374,7 @@ function loadFrom(chunks: Iterable<Uint8Array>, source: string, opts: LoadSeries
     freq = opts.freq;
     const r = resampleOrdered(n, (i) => dates.get(i), (i) => values.get(i), order, { freq, agg });
     series = { source, dates: r.dates, columns: [p.name], values: [r.values], lines: r.dates.map(() => 0) };
-    const from = native ?? `${describeSpacing(spacing)} apart`;
+    const from = native ?? `rows ${describeSpacing(spacing)} apart`;
     notes.push(`resampled from ${from} to ${freq} (${agg}): ${r.dates.length} periods`);
   } else {
     freq = native!;
@@ -390,7 +390,6 @@ function loadFrom(chunks: Iterable<Uint8Array>, source: string, opts: LoadSeries
     }
     series = { source, dates: d, columns: [p.name], values: [v], lines: l };
   }
-  if (dropped > 0) notes.push(`${dropped} row(s) with non-finite values dropped`);
   if (missingCells > 0) notes.push(`${missingCells} row(s) with a missing value`);
 
   const reg = regularizeSeries(series, {
