@@ -12,6 +12,7 @@ import {
   parseDate,
   DateColumnReader,
   DATE_FORMATS,
+  isoFast,
   makeWindows,
   lastWindow,
   regularizeSeries,
@@ -157,6 +158,29 @@ const dateish = fc.oneof(
 );
 
 describe("date parser on arbitrary input", () => {
+  it(
+    "the fast reading of ISO dates agrees with parseDate, and declines what it does not read",
+    () => {
+      const two = (lo: number, hi: number) => fc.integer({ min: lo, max: hi }).map((v) => String(v).padStart(2, "0"));
+      const iso = fc
+        .tuple(fc.integer({ min: 0, max: 9999 }), two(0, 13), two(0, 32), two(0, 25), two(0, 61), two(0, 61), fc.constantFrom(0, 1, 2), fc.constantFrom("T", " ", "x"))
+        .map(([y, mo, d, h, mi, sec, k, sep]) => {
+          const date = `${String(y).padStart(4, "0")}-${mo}-${d}`;
+          return k === 0 ? date : k === 1 ? `${date}${sep}${h}:${mi}` : `${date}${sep}${h}:${mi}:${sec}`;
+        });
+      fc.assert(
+        fc.property(fc.oneof(iso, fc.string({ maxLength: 19 })), (text) => {
+          const fast = isoFast(text);
+          const slow = typed(() => parseDate(text));
+          if (fast !== undefined) expect(slow).toEqual({ ok: true, value: fast });
+          else if (slow.ok) expect(/^\d{4}-\d\d-\d\d([T ]\d\d:\d\d(:\d\d)?)?$/.test(text)).toBe(false);
+        }),
+        { numRuns: 2000 },
+      );
+    },
+    TIMEOUT,
+  );
+
   it(
     "parseDate gives a finite timestamp or a DataError, in every format",
     () => {
