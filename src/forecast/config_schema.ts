@@ -6,7 +6,7 @@
 import { z } from "zod";
 import { ConfigError } from "../tensor/errors.js";
 import { LOSSES } from "../kernels/losses.js";
-import { AGGREGATIONS, FREQUENCIES } from "../data/index.js";
+import { AGGREGATIONS, FREQUENCIES, DATE_FORMATS } from "../data/index.js";
 
 const OPTIMIZERS = ["sgd", "rmsprop", "adagrad", "adam", "adamw"] as const;
 const METRICS = ["mse", "mae", "rmse", "mape", "accuracy"] as const;
@@ -26,11 +26,15 @@ export const runConfigSchema = z.strictObject({
   data: z.strictObject({
     csv: z.string().min(1),
     date: z.string().min(1).optional(),
+    dateFormat: z.enum(DATE_FORMATS as unknown as [string, ...string[]]).optional(),
     target: z.string().min(1).optional(),
     where: z.array(z.string().min(1)).optional(),
     freq: z.enum(FREQUENCIES as unknown as [string, ...string[]]).optional(),
     agg: z.enum(AGGREGATIONS as unknown as [string, ...string[]]).optional(),
     impute: z.enum(["linear", "neighbourMean"]).optional(),
+    maxGap: z.int().min(0).optional(),
+    maxImputedShare: z.number().min(0).max(1).optional(),
+    nonFinite: z.enum(["error", "drop", "impute"]).optional(),
     lookback: posInt,
     horizon: posInt.optional(),
     testSize: posInt.optional(),

@@ -48,7 +48,7 @@ describe("config files: unknown keys", () => {
   it("a misspelt key is refused with the nearest valid name, at its JSON path", async () => {
     const err = await refused(config((c) => { c.data!.lookbak = c.data!.lookback; delete c.data!.lookback; }));
     expect(err).toContain('data.lookback is required');
-    expect(err).toContain('data: unknown key "lookbak"; did you mean "lookback"? (valid keys: csv, date, target, where, freq, agg, impute, lookback, horizon, testSize, scaler)');
+    expect(err).toContain('data: unknown key "lookbak"; did you mean "lookback"? (valid keys: csv, date, dateFormat, target, where, freq, agg, impute, maxGap, maxImputedShare, nonFinite, lookback, horizon, testSize, scaler)');
   });
 
   it("at every level: the top, fit, compile.optimizer", async () => {
@@ -82,6 +82,16 @@ describe("config files: types and ranges by JSON path", () => {
     expect(err).toContain('fit.batchSize must be a number, got "16"');
     expect(err).toContain("fit.validationSplit must be less than 1, got 1.5");
     expect(err).toContain('data.freq must be one of "day", "week", "month", "quarter", "year", got "fortnight"');
+  });
+
+  it("the data-loading options of loadSeries: dateFormat, maxGap, maxImputedShare, nonFinite", async () => {
+    expect(await refused(config((c) => { c.data!.dateformat = "DD/MM/YYYY"; }))).toContain('data: unknown key "dateformat"; did you mean "dateFormat"?');
+    expect(await refused(config((c) => { c.data!.dateFormat = "DD-MM-YY"; }))).toContain('data.dateFormat must be one of "auto", "YYYY-MM-DD", "DD/MM/YYYY"');
+    expect(await refused(config((c) => { c.data!.maxImputedShare = 1.5; }))).toContain("data.maxImputedShare must be at most 1, got 1.5");
+    expect(await refused(config((c) => { c.data!.maxGap = -1; }))).toContain("data.maxGap must be at least 0, got -1");
+    expect(await refused(config((c) => { c.data!.nonFinite = "skip"; }))).toContain('data.nonFinite must be one of "error", "drop", "impute", got "skip"');
+    const ok = await cli("summary", config((c) => { Object.assign(c.data!, { dateFormat: "auto", maxGap: 5, maxImputedShare: 0.2, nonFinite: "drop" }); }));
+    expect(ok.code).toBe(0);
   });
 
   it("arrays, enums and unions: where, metrics, loss, layers", async () => {
