@@ -20,6 +20,7 @@ import {
 import { loadSeries, type LoadedSeries, type LoadSeriesOptions } from "./series.js";
 import { resolveBundled } from "./bundled.js";
 import { parseRunConfig, unknownKeyMessage } from "./config_schema.js";
+import { isForecasterDir } from "./saved.js";
 import { rollingOrigin, scoreBacktest } from "./backtest.js";
 import type { Metrics } from "./metrics.js";
 
@@ -239,7 +240,12 @@ export async function trainRun(configPath: string, outDir: string, opts: { verbo
 function readRun(runDir: string): RunFile {
   const fs = fileSystem("run");
   const path = fs.join(runDir, "run.json");
-  if (!fs.exists(path)) throw new ConfigError(`${runDir} is not a run directory: no run.json (create one with \`recurrent train <config> --out ${runDir}\`)`);
+  if (!fs.exists(path)) {
+    if (isForecasterDir(runDir) || isForecasterDir(fs.join(runDir, "model"))) {
+      throw new ConfigError(`${runDir} holds a forecaster saved by \`recurrent forecast --out\`, not a run trained from a config file: forecast with \`recurrent predict ${runDir}\`; its backtest is in metrics.json and report.html`);
+    }
+    throw new ConfigError(`${runDir} is not a run directory: no run.json (create one with \`recurrent train <config> --out ${runDir}\`)`);
+  }
   const text = fs.readText(path);
   let run: RunFile;
   try {

@@ -58,6 +58,12 @@ describe("forecast --out, then predict DIR", () => {
     expect(longer.code).toBe(0);
     expect(longer.out.split("\n")[1]).toMatch(/^2018-04,/);
 
+    for (const cmd of ["evaluate", "inspect"]) {
+      const r = await cli(cmd, out);
+      expect(r.code, cmd).toBe(2);
+      expect(r.err, cmd).toBe(`error: ${out} holds a forecaster saved by \`recurrent forecast --out\`, not a run trained from a config file: forecast with \`recurrent predict ${out}\`; its backtest is in metrics.json and report.html\n`);
+    }
+
     const summary = await cli("summary", out);
     expect(summary.code).toBe(0);
     expect(summary.out).toMatch(/^Forecaster: 4 lstm networks \(direct, lookback 12, horizon 6, season 12, monthly\)/);
