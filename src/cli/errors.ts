@@ -100,7 +100,7 @@ export function describeFailure(e: unknown): Failure {
   const what = e instanceof Error ? `${e.name === "Error" ? "" : `${e.name}: `}${e.message}` : String(e);
   return {
     code: EXIT_INTERNAL,
-    message: `internal error: ${paragraph(what)}. This is a fault in recurrent, not in your input; rerun with --debug for the stack trace and report it.`,
+    message: `internal error: ${paragraph(what).replace(/[.\s]+$/, "")}. This is a fault in recurrent, not in your input; rerun with --debug for the stack trace and report it.`,
   };
 }
 

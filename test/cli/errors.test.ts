@@ -68,6 +68,7 @@ describe("describeFailure: exit code and one paragraph", () => {
     expect(f.code).toBe(1);
     expect(f.message).toMatch(/^internal error: TypeError: Cannot read properties of undefined \(reading 'data'\)\. .*rerun with --debug/);
     expect(describeFailure("a string").code).toBe(1);
+    expect(describeFailure(new Error("the pool stopped.")).message).toMatch(/^internal error: the pool stopped\. This is a fault/);
   });
 
   it("keeps a multi-line message to one paragraph", () => {
