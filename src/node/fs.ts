@@ -73,6 +73,19 @@ export function sweepTemporaries(dir: string, now = Date.now()): string[] {
   return removed;
 }
 
+const lastSweep = new Map<string, number>();
+/** Sweep a directory on this process's first write into it, then at most once a minute (csvLogger writes every epoch). */
+const SWEEP_EVERY_MS = 60 * 1000;
+
+function sweepOccasionally(dir: string): void {
+  const now = Date.now();
+  const last = lastSweep.get(dir);
+  if (last !== undefined && now - last < SWEEP_EVERY_MS) return;
+  if (lastSweep.size > 1000) lastSweep.clear();
+  lastSweep.set(dir, now);
+  sweepTemporaries(dir, now);
+}
+
 /**
  * Write to a temporary file beside `path`, fsync it, then rename it over `path` (atomic on one
  * file system), so a crash or a full disk never leaves a half-written file under the real name.
@@ -80,7 +93,7 @@ export function sweepTemporaries(dir: string, now = Date.now()): string[] {
  * killed process left in the same directory are swept first.
  */
 export function writeFileAtomic(path: string, data: string | Uint8Array): void {
-  sweepTemporaries(dirname(path));
+  sweepOccasionally(dirname(path));
   const tmp = tempPath(path);
   let fd: number | null = null;
   try {

@@ -10,7 +10,7 @@ import { tempDir, removeTempDirs } from "../models/fixtures.js";
 
 vi.mock("node:fs", async (importOriginal) => {
   const orig = await importOriginal<typeof import("node:fs")>();
-  return { ...orig, writeFileSync: vi.fn(orig.writeFileSync), fsyncSync: vi.fn(orig.fsyncSync), renameSync: vi.fn(orig.renameSync) };
+  return { ...orig, writeFileSync: vi.fn(orig.writeFileSync), fsyncSync: vi.fn(orig.fsyncSync), renameSync: vi.fn(orig.renameSync), readdirSync: vi.fn(orig.readdirSync) };
 });
 
 afterEach(() => {
@@ -85,6 +85,14 @@ describe("temporary files of killed writes", () => {
     fs.utimesSync(join(dir, oldLive), hourAgo, hourAgo);
     writeFileAtomic(join(dir, "report.html"), "<p>");
     expect((await readdir(dir)).sort()).toEqual([live, mine, ...others, "report.html"].sort());
+  });
+
+  it("a directory is listed on the first write into it, then at most once a minute", async () => {
+    const dir = await tempDir();
+    const listed = (): number => vi.mocked(fs.readdirSync).mock.calls.filter((c) => c[0] === dir).length;
+    const before = listed();
+    for (let i = 0; i < 5; i++) writeFileAtomic(join(dir, "log.csv"), `row ${i}`);
+    expect(listed() - before).toBe(1);
   });
 
   it("sweepTemporaries reports what it removed and skips a directory it cannot list", async () => {
