@@ -13,7 +13,7 @@ import {
   streamCsv, fileChunks, textChunks, parseWhere, regularizeSeries, parseDate, describeImputation,
   isFrequency, isDateFormat, isPlainInteger, aggregate, readCell, isFloat32Finite, resampleOrdered,
   medianSpacingDays, frequencyFromSpacing, describeSpacing, formatDate, DateColumnReader, NonFiniteLog,
-  BlockColumn, LineMap, AGGREGATIONS, DATE_FORMATS, DEFAULT_MAX_GAP, DEFAULT_MAX_SHARE,
+  BlockColumn, LineMap, radixOrder, AGGREGATIONS, DATE_FORMATS, DEFAULT_MAX_GAP, DEFAULT_MAX_SHARE,
   type Frequency, type Aggregation, type DeriveOp, type ImputeMethod, type Timestamp, type DateFormat,
   type TimeSeries,
 } from "../data/index.js";
@@ -336,13 +336,11 @@ function loadFrom(chunks: Iterable<Uint8Array>, source: string, opts: LoadSeries
   if (dateNote) notes.push(dateNote);
   if (n < 2) throw new DataError(`${source}: only ${n} dated row(s); a forecast needs a series`);
 
-  // Date order: most files are sorted already; otherwise sort row numbers, not rows.
+  // Date order: most files are sorted already; otherwise order row numbers (radix, 8 bytes a row).
   let order: Uint32Array | null = null;
   for (let i = 1; i < n; i++) {
     if (dates.get(i) < dates.get(i - 1)) {
-      order = new Uint32Array(n);
-      for (let k = 0; k < n; k++) order[k] = k;
-      order.sort((a, b) => dates.get(a) - dates.get(b) || a - b);
+      order = radixOrder(n, (k) => dates.get(k));
       break;
     }
   }

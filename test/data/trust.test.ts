@@ -3,6 +3,7 @@
 // limits, grids too long to build, and the chunked reader of the Node file system.
 
 import { describe, it, expect } from "vitest";
+import fc from "fast-check";
 import { mkdtempSync, readdirSync, writeFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -22,6 +23,7 @@ import {
   parseCsv,
   parseDate,
   parseNumber,
+  radixOrder,
   readCell,
   regularize,
   regularizeSeries,
@@ -29,6 +31,7 @@ import {
   toTimeSeries,
 } from "../../src/data/index.js";
 import { nodeFileSystem } from "../../src/node/fs.js";
+import { loadSeriesFromText } from "../../src/forecast/series.js";
 
 const D = (s: string): number => parseDate(s);
 
@@ -151,15 +154,48 @@ describe("imputation limits", () => {
 describe("column storage for streamed rows", () => {
   it("BlockColumn keeps values across block boundaries; LineMap stores runs", () => {
     const c = new BlockColumn();
-    for (let i = 0; i < 200_000; i++) c.push(i * 0.5);
-    expect(c.length).toBe(200_000);
-    expect([c.get(0), c.get(65_535), c.get(65_536), c.get(199_999)]).toEqual([0, 32_767.5, 32_768, 99_999.5]);
-    c.set(65_536, -1);
-    expect(c.toArray()[65_536]).toBe(-1);
+    const small = new BlockColumn();
+    for (let i = 0; i < 3000; i++) small.push(i);
+    expect(Array.from(small.toArray())).toEqual(Array.from({ length: 3000 }, (_, i) => i));
+    const n = (1 << 21) + 5; // past two block boundaries
+    for (let i = 0; i < n; i++) c.push(i * 0.5);
+    expect(c.length).toBe(n);
+    const at = [0, 1023, 1024, (1 << 20) - 1, 1 << 20, (1 << 21) + 4];
+    expect(at.map((i) => c.get(i))).toEqual(at.map((i) => i * 0.5));
+    c.set(1 << 20, -1);
+    const all = c.toArray();
+    expect(all.length).toBe(n);
+    expect([all[1 << 20], all[(1 << 21) + 4]]).toEqual([-1, ((1 << 21) + 4) * 0.5]);
     const l = new LineMap();
     const lines = [2, 3, 4, 7, 8, 12, 13, 14, 15];
     for (const x of lines) l.push(x);
     expect(lines.map((_, i) => l.get(i))).toEqual(lines);
+  });
+});
+
+describe("radix order of rows by timestamp", () => {
+  it("equals a stable comparison sort, for any spread of integer keys and for fractional ones", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.oneof(fc.integer({ min: -5, max: 5 }), fc.maxSafeInteger(), fc.integer({ min: -(2 ** 40), max: 2 ** 40 })), { maxLength: 300 }),
+        fc.boolean(),
+        (keys, fractional) => {
+          const ks = fractional && keys.length > 0 ? [...keys.slice(1), 0.5] : keys;
+          const expected = ks.map((_, i) => i).sort((a, b) => ks[a]! - ks[b]! || a - b);
+          expect(Array.from(radixOrder(ks.length, (i) => ks[i]!))).toEqual(expected);
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
+  it("loadSeries reads an unsorted file as the sorted one", () => {
+    const rows = Array.from({ length: 200 }, (_, i) => `${new Date(Date.UTC(2020, 0, 1) + i * 86_400_000).toISOString().slice(0, 10)},${i}`);
+    const shuffled = rows.map((r, i) => [r, (i * 7919) % 200] as const).sort((a, b) => a[1] - b[1]).map((x) => x[0]);
+    const a = loadSeriesFromText("date,v\n" + rows.join("\n"));
+    const b = loadSeriesFromText("date,v\n" + shuffled.join("\n"));
+    expect(Array.from(b.values)).toEqual(Array.from(a.values));
+    expect(b.dates).toEqual(a.dates);
   });
 });
 
