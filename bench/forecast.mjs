@@ -1,0 +1,118 @@
+// `npm run bench:forecast`: the forecasting evaluation suite (data/suite/, see its README.md).
+// For every series, every method forecasts from the same rolling origins (k origins spaced by the
+// horizon at the end of the series); prints per-series MASE (M4: seasonal-naive scale of each
+// origin's training span, lag 12 monthly, 4 quarterly, else 1) and sMAPE, and the means.
+//
+//   node --import tsx bench/forecast.mjs [--series a,b] [--no-recurrent] [--recurrent-budget MIN]
+//                                        [--recurrent-series a,b] [--out FILE.json]
+//
+// Methods: naive, seasonal naive, drift (src/forecast/baselines.ts); ses, holt, damped (on the
+// M4-style seasonally adjusted series), ets (automatic, AICc), theta, comb
+// (src/forecast/stats); and recurrent's default forecaster, forecast() with its defaults and
+// the suite's horizon. recurrent is CPU-heavy: --recurrent-budget stops starting new series once
+// that many minutes have gone to it; series it did not run are reported as such, never filled in.
+
+import { writeFileSync, mkdirSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { forecast } from "../src/index.ts";
+import { naive, seasonalNaive, drift } from "../src/forecast/baselines.ts";
+import { loadSuite, scoreSuiteSeries, scoreSuiteSeriesAsync, STAT_METHODS } from "../src/forecast/stats/index.ts";
+import { parseArgs, log } from "./common.mjs";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const { opt } = parseArgs(process.argv.slice(2));
+const suiteDir = join(here, "..", "data", "suite");
+let suite = loadSuite(suiteDir);
+if (opt.series) {
+  const want = String(opt.series).split(",");
+  suite = suite.filter((s) => want.includes(s.name));
+}
+const runRecurrent = opt["no-recurrent"] !== true;
+const budgetMs = opt["recurrent-budget"] ? Number(opt["recurrent-budget"]) * 60_000 : Infinity;
+const recurrentOnly = opt["recurrent-series"] ? String(opt["recurrent-series"]).split(",") : null;
+
+const METHODS = {
+  naive: (y, m, h) => naive(y, h),
+  snaive: (y, m, h) => (y.length >= m ? seasonalNaive(y, h, m) : naive(y, h)),
+  drift: (y, m, h) => drift(y, h),
+  ses: STAT_METHODS.ses,
+  holt: STAT_METHODS.holt,
+  damped: STAT_METHODS.damped,
+  ets: STAT_METHODS.ets,
+  theta: STAT_METHODS.theta,
+  comb: STAT_METHODS.comb,
+};
+const names = [...Object.keys(METHODS), ...(runRecurrent ? ["recurrent"] : [])];
+
+const toMs = (d) => Date.parse(`${d}T00:00:00Z`);
+function recurrentFn(s) {
+  return async (history, h) => {
+    const dates = s.dates.slice(0, history.length).map(toMs);
+    const r = await forecast({ name: s.name, dates, values: history, freq: s.freq }, { horizon: h, verbose: 0 });
+    return r.future.map((p) => p.value);
+  };
+}
+
+const t0 = performance.now();
+const rows = [];
+let recurrentMs = 0;
+const timeMs = Object.fromEntries(names.map((k) => [k, 0]));
+for (const s of suite) {
+  const row = { name: s.name, freq: s.freq, n: s.values.length, horizon: s.horizon, origins: s.origins, scores: {} };
+  for (const k of names) {
+    let fn;
+    if (k === "recurrent") {
+      if (recurrentMs >= budgetMs || (recurrentOnly && !recurrentOnly.includes(s.name))) { row.scores[k] = null; continue; }
+      fn = recurrentFn(s);
+    } else fn = (y, h) => METHODS[k](y, s.period, h);
+    const t = performance.now();
+    try {
+      const sc = k === "recurrent"
+        ? await scoreSuiteSeriesAsync(s.values, s.masePeriod, s.horizon, s.origins, fn)
+        : scoreSuiteSeries(s.values, s.masePeriod, s.horizon, s.origins, fn);
+      row.scores[k] = { mase: sc.mase, smape: sc.smape, forecasts: sc.forecasts };
+    } catch (e) {
+      row.scores[k] = { error: `${e.name}: ${e.message}` };
+      log(`${s.name} ${k}: ${e.name}: ${e.message}`);
+    }
+    const dt = performance.now() - t;
+    timeMs[k] += dt;
+    if (k === "recurrent") recurrentMs += dt;
+  }
+  rows.push(row);
+  log(`${s.name}: ` + names.map((k) => `${k} ${row.scores[k]?.mase?.toFixed(3) ?? "-"}`).join("  "));
+}
+const wall = (performance.now() - t0) / 1000;
+
+const f3 = (v) => (v === undefined || v === null ? "–" : v.toFixed(3));
+const f2 = (v) => (v === undefined || v === null ? "–" : v.toFixed(2));
+function table(metric, fmt) {
+  const lines = [];
+  lines.push(`| series | freq | n | H×k | ${names.join(" | ")} |`);
+  lines.push(`|---|---|---:|---:|${names.map(() => "---:").join("|")}|`);
+  for (const r of rows) {
+    const vals = names.map((k) => r.scores[k]?.[metric]);
+    const finite = vals.filter((v) => typeof v === "number");
+    const best = Math.min(...finite);
+    const cells = vals.map((v, i) => (typeof v === "number" ? (v === best ? `**${fmt(v)}**` : fmt(v)) : r.scores[names[i]]?.error ? "error" : "not run"));
+    lines.push(`| ${r.name} | ${r.freq} | ${r.n} | ${r.horizon}×${r.origins} | ${cells.join(" | ")} |`);
+  }
+  // Means over all series each method scored, and over the series every method scored (fair).
+  const common = rows.filter((r) => names.every((k) => typeof r.scores[k]?.[metric] === "number"));
+  const mean = (rs, k) => { const v = rs.map((r) => r.scores[k]?.[metric]).filter((x) => typeof x === "number"); return v.length ? v.reduce((a, b) => a + b, 0) / v.length : undefined; };
+  const count = (k) => rows.filter((r) => typeof r.scores[k]?.[metric] === "number").length;
+  lines.push(`| **mean (series each method ran)** | | | | ${names.map((k) => `${fmt(mean(rows, k))} (${count(k)})`).join(" | ")} |`);
+  if (common.length !== rows.length) lines.push(`| **mean (the ${common.length} series all ran)** | | | | ${names.map((k) => fmt(mean(common, k))).join(" | ")} |`);
+  return lines.join("\n");
+}
+console.log(`## MASE (M4 definition; mean over origins)\n\n${table("mase", f3)}\n`);
+console.log(`## sMAPE (0–200, over every forecast value)\n\n${table("smape", f2)}\n`);
+console.log(`Wall time ${wall.toFixed(1)} s; per method (s): ${names.map((k) => `${k} ${(timeMs[k] / 1000).toFixed(1)}`).join(", ")}`);
+
+if (opt.out) {
+  const out = String(opt.out);
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), wallSeconds: wall, methodSeconds: Object.fromEntries(Object.entries(timeMs).map(([k, v]) => [k, v / 1000])), rows }, null, 1));
+  log(`results written to ${out}`);
+}
