@@ -122,6 +122,16 @@ describe("loadSeries refuses data it cannot trust", () => {
     );
   });
 
+  it("with resampling asked for, the 9999-12-31 row fails as fast", () => {
+    const rows = days(90);
+    rows.push("9999-12-31,1");
+    const t0 = performance.now();
+    expect(error(() => loadSeriesFromText("date,value\n" + rows.join("\n"), { source: "far.csv", freq: "week" })).message).toMatch(
+      /^far\.csv, column "value": \d+ consecutive weeks missing \(2020-04-06 … 9999-12-20\) between 2020-03-30 and 9999-12-27, more than maxGap 3/,
+    );
+    expect(performance.now() - t0).toBeLessThan(2000);
+  });
+
   it("gaps within the limits are imputed and reported; beyond them only when asked", () => {
     const rows = days(100).filter((_, i) => i < 40 || i > 43); // 4 days missing: one more than the default gap
     const text = "date,value\n" + rows.join("\n");
