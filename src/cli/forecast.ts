@@ -1,6 +1,7 @@
 // `recurrent forecast`: CSV → series → Forecaster → terminal tables and charts, --json, and --out files.
 
-import { loadSeries, type LoadSeriesOptions } from "../forecast/series.js";
+import { loadSeries, type LoadSeriesOptions, type NonFiniteAction } from "../forecast/series.js";
+import type { DateFormat } from "../data/dates.js";
 import { bundledDataPath } from "../forecast/bundled.js";
 import { futureCsv } from "../forecast/saved.js";
 import { forecast, type ForecastOptions, type ForecastResult, type ModelPreset } from "../forecast/index.js";
@@ -18,6 +19,10 @@ export interface ForecastCliOptions {
   where?: string[];
   freq?: Frequency;
   agg: Aggregation;
+  dateFormat?: DateFormat;
+  maxGap?: number;
+  maxImputed?: number;
+  nonFinite?: NonFiniteAction;
   lookback?: number;
   horizon?: number;
   testSize?: number;
@@ -71,6 +76,10 @@ export async function runForecast(csv: string | undefined, opts: ForecastCliOpti
         agg: opts.agg,
       }
     : { date: opts.date, target: opts.target, where: opts.where, freq: opts.freq, agg: opts.agg };
+  if (opts.dateFormat !== undefined) load.dateFormat = opts.dateFormat;
+  if (opts.maxGap !== undefined) load.maxGap = opts.maxGap;
+  if (opts.maxImputed !== undefined) load.maxImputedShare = opts.maxImputed;
+  if (opts.nonFinite !== undefined) load.nonFinite = opts.nonFinite;
   // Progress and notes never go to stdout with --json, so stdout stays one JSON document.
   // --quiet drops them (and the model summary and chart) but still prints the result.
   const say = (s: string): void => {

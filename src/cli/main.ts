@@ -4,6 +4,7 @@ import { Command, Option, InvalidArgumentError, CommanderError } from "commander
 import { readFileSync } from "node:fs";
 import { EXIT_OK, EXIT_INPUT, reportFailure, wantsDebug } from "./errors.js";
 import { runForecast, type ForecastCliOptions } from "./forecast.js";
+import { DATE_FORMATS } from "../data/dates.js";
 import { runTrain, runEvaluate, runPredict, runSummary } from "./run.js";
 import { runInspect, type InspectCliOptions } from "./inspect.js";
 import { registerExport } from "./export.js";
@@ -25,6 +26,19 @@ function threadsArg(v: string): number | "auto" {
   if (v === "auto") return v;
   const n = Number(v);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`--threads must be a positive integer or "auto", got "${v}"`);
+  return n;
+}
+
+function gapArg(v: string): number {
+  if (v === "inf" || v === "Infinity") return Infinity;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`--max-gap must be a non-negative integer or inf, got "${v}"`);
+  return n;
+}
+
+function shareArg(v: string): number {
+  const n = Number(v);
+  if (!(n >= 0 && n <= 1)) throw new InvalidArgumentError(`--max-imputed must be a share between 0 and 1, got "${v}"`);
   return n;
 }
 
@@ -59,6 +73,10 @@ export function buildProgram(): Command {
     .option("--where <column=value>", "keep rows where column equals (=) or differs from (!=) a value; repeatable", collect)
     .addOption(new Option("--freq <freq>", "resample to this frequency (default: the data's own, inferred)").choices(["day", "week", "month", "quarter", "year"]))
     .addOption(new Option("--agg <agg>", "aggregation when resampling").choices(["mean", "median", "sum", "min", "max", "last", "first"]).default("mean"))
+    .addOption(new Option("--date-format <fmt>", "how dates are written, when auto-detection cannot tell (e.g. day/month against month/day)").choices([...DATE_FORMATS]))
+    .option("--max-gap <periods>", "longest run of missing periods that may be imputed (default 3; inf for no limit)", gapArg)
+    .option("--max-imputed <share>", "largest share of the series that may be imputed, 0-1 (default 0.1)", shareArg)
+    .addOption(new Option("--non-finite <action>", "NaN, Infinity or values beyond float32: refuse the file, drop those rows, or impute them (default error)").choices(["error", "drop", "impute"]))
     .option("--lookback <n>", "input window length (default: from the season length)", positiveInt("--lookback"))
     .option("--horizon <n>", "steps to forecast (default: from the frequency)", positiveInt("--horizon"))
     .option("--test-size <n>", "hold out the last n points for the backtest", positiveInt("--test-size"))
