@@ -303,11 +303,14 @@ export function fitEts(y: ArrayLike<number>, opts: EtsOptions): EtsFit {
   // then moderate and fast-adapting ones; the best is kept. Seasonal fits are the costly ones
   // (one state per season), so they get fewer starts.
   const rStart = Math.max(fixedAlpha ?? 0.2 / (hasS ? m : 1) + LO, 0.02);
-  const grid = hasS ? [[rStart, 0.1], [0.5, 0.1], [0.2, 0.5]] : [[rStart, 0.1], [0.2, 0.1], [0.5, 0.1], [0.8, 0.1], [0.5, 0.5], [0.9, 0.5]];
+  // [α, β as a fraction of α, γ as a fraction of 1 − α, φ]
+  const grid = hasS
+    ? [[rStart, 0.1, 0.05, 0.97], [0.5, 0.1, 0.15, 0.9], [0.2, 0.5, 0.15, 0.9], [0.75, 0.01, 0.005, 0.95]]
+    : [[rStart, 0.1, 0, 0.97], [0.2, 0.1, 0, 0.9], [0.5, 0.1, 0, 0.9], [0.8, 0.1, 0, 0.9], [0.5, 0.5, 0, 0.9], [0.9, 0.5, 0, 0.9]];
   let best: { x: number[]; f: number } | undefined;
-  for (const [a, bf] of grid) {
+  for (const [a, bf, gf, phi] of grid) {
     const alpha = fixedAlpha ?? a!;
-    const s = { alpha, beta: LO + bf! * (alpha - LO), gamma: 0.05 + 0.1 * (1 - alpha - 0.05) * (a === rStart ? 0 : 1), phi: a === rStart ? 0.97 : 0.9 };
+    const s = { alpha, beta: LO + bf! * (alpha - LO), gamma: LO + gf! * (1 - alpha - LO), phi: phi! };
     const r = nelderMead(objective, encode(s), { step: steps(), maxEvals: 3000 + 600 * steps().length, tol: 1e-12, restarts: 4 });
     if (!best || r.f < best.f) best = r;
     if (fixedAlpha !== undefined && !hasB) break;
