@@ -39,7 +39,7 @@ add <- function(name, dates, values, freq, kind, source, licence, origins = 3) {
 }
 rds <- "R datasets package (R Core Team, part of base R)"
 # ---- R datasets -------------------------------------------------------------------------------
-lic <- function(topic) paste0("distributed with R (GPL-2 | GPL-3); sources documented in R's help page ?", topic, "; the values themselves are historical measurements")
+lic <- function(topic) paste0("distributed with R (GPL-2 or GPL-3); sources documented in R's help page ?", topic, "; the values themselves are historical measurements")
 addR <- function(name, x, topic, freq, kind, src, origins = 3) {
   add(name, ts_dates(x), as.numeric(x), freq, kind, paste0(rds, ", `", topic, "`; original source: ", src), lic(topic), origins)
 }

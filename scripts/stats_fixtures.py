@@ -1,8 +1,9 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """Reference ETS fits from Python statsmodels (ETSModel, maximum likelihood), a second
 implementation beside R's forecast package, written to test/fixtures/stats/ets_statsmodels.json
 for test/forecast/stats.test.ts. The series are those of scripts/stats_fixtures.R (read from its
-ets.json, so run that first). Run from the repository root: python3 scripts/stats_fixtures.py
+ets.json, so run that first). Run from the repository root with the system Python that has statsmodels
+(python3-statsmodels): /usr/bin/python3 scripts/stats_fixtures.py
 
 statsmodels' log-likelihood keeps the Gaussian constants: for n values,
   -2 llf = n log(SSE / n) + n (1 + log 2 pi) [+ 2 sum log|yhat| for multiplicative errors],
