@@ -8,7 +8,7 @@ export default defineConfig({
     testTimeout: 180_000,
     hookTimeout: 120_000,
     pool: "forks",
-    setupFiles: ["./test/helpers/node_host.ts", "./test/helpers/backend_setup.ts"],
+    setupFiles: ["./test/helpers/node_host.ts", "./test/helpers/backend_setup.ts", "./test/helpers/fuzz_setup.ts"],
     globalSetup: ["./test/helpers/build-wasm-setup.ts"],
     reporters: ["default", "./test/helpers/summary-reporter.ts"],
     projects: [

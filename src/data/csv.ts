@@ -100,6 +100,7 @@ export function streamCsv(chunks: Iterable<Uint8Array>, sink: CsvSink, options: 
   let pending: Uint8Array[] = []; // bytes held until the header line is complete (to guess the delimiter)
   let pendingBytes = 0;
   let header: string[] | null = null;
+  let lastLine = 1;
   let sinkError: unknown = null;
 
   const push = (record: string[]): void => {
@@ -107,6 +108,7 @@ export function streamCsv(chunks: Iterable<Uint8Array>, sink: CsvSink, options: 
     try {
       if (header === null) {
         header = checkHeader(source, record);
+        lastLine = Math.max(1, parser!.api.info.lines);
         sink.header(header);
         return;
       }
@@ -115,6 +117,10 @@ export function streamCsv(chunks: Iterable<Uint8Array>, sink: CsvSink, options: 
       for (const cell of record) {
         if (cell.includes("\n")) for (let i = cell.indexOf("\n"); i >= 0; i = cell.indexOf("\n", i + 1)) line--;
       }
+      // A lone "\r" ends a record but is not counted as a line the way "\n" is: never report a
+      // line at or before the previous record's (the fuzz tests found "b\r\uFEFF\n").
+      line = Math.max(line, lastLine + 1);
+      lastLine = line;
       sink.row(record, line);
     } catch (err) {
       sinkError = err;
