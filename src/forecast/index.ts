@@ -28,3 +28,4 @@ export {
 export * from "./series.js";
 // The bundled example data (data/ of this package); shadows series.ts's older bundledDataPath.
 export { bundledDataPath, BUNDLED_FILES, resolveBundled } from "./bundled.js";
+export * from "./stats/index.js";
