@@ -48,4 +48,12 @@ describe("predict allocates nothing per call", () => {
     expect(() => m.predict(x, { out: new Tensor(new Float32Array(2), [2, 1]) })).toThrow(/out has shape \[2, 1\], but the predictions have shape \[1, 1\]/);
     expect(() => m.predict(x, { batchSize: 0 })).toThrow(/predict: batchSize must be a positive integer, got 0/);
   });
+
+  it("evaluate refuses batchSize 0 (it used to loop forever)", () => {
+    const m = models["stacked LSTM + dropout + dense (W_sine's shape)"]();
+    m.compile({ optimizer: "adam", loss: "mse" });
+    const x = new Tensor(new Float32Array(20), [1, 20, 1]);
+    const y = new Tensor(new Float32Array(1), [1, 1]);
+    expect(() => m.evaluate(x, y, { batchSize: 0 })).toThrow(/evaluate: batchSize must be a positive integer, got 0/);
+  });
 });
