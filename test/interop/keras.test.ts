@@ -9,6 +9,7 @@ import { describe, expect, it, vi } from "vitest";
 import { unzipSync, zipSync, strToU8, strFromU8 } from "fflate";
 import { Tensor, ModelFormatError, loadModel } from "../../src/index.js";
 import { importKeras, importKerasBytes, kerasFileKind, snakeCase } from "../../src/interop/keras.js";
+import { rel } from "../helpers/compare.js";
 
 const DIR = new URL("../fixtures/keras/", import.meta.url);
 const path = (name: string): string => new URL(name, DIR).pathname;
@@ -21,16 +22,6 @@ const TOL = 1e-5;
 interface Expected {
   x: { shape: number[]; data: number[] };
   y: { shape: number[]; data: number[] };
-}
-
-function rel(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let d = 0, m = 0;
-  for (let i = 0; i < b.length; i++) {
-    d = Math.max(d, Math.abs(a[i]! - b[i]!));
-    m = Math.max(m, Math.abs(b[i]!));
-  }
-  return d / Math.max(m, 1e-6);
 }
 
 const CASES: [string, ("keras" | "h5")[]][] = [

@@ -16,19 +16,10 @@ import {
   readSafetensors, writeSafetensors, halfToFloat, loadTorchSafetensors, saveTorchSafetensors, importSafetensors,
   loadTorchStateDict, MODEL_METADATA_KEY,
 } from "../../src/interop/safetensors.js";
+import { rel } from "../helpers/compare.js";
 
 const TOL = 1e-5;
 const FIXTURES = fileURLToPath(new URL("../fixtures/safetensors/", import.meta.url));
-
-function rel(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let d = 0, m = 0;
-  for (let i = 0; i < b.length; i++) {
-    d = Math.max(d, Math.abs(a[i]! - b[i]!));
-    m = Math.max(m, Math.abs(b[i]!));
-  }
-  return d / Math.max(m, 1e-6);
-}
 
 interface Fixture { dtype: string; keys: string[]; input: { shape: number[]; data: number[] }; output: { shape: number[]; data: number[] } }
 const fixture = (name: string): Fixture => JSON.parse(readFileSync(join(FIXTURES, `${name}.json`), "utf8")) as Fixture;

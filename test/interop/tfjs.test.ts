@@ -17,20 +17,10 @@ import { ConfigError, ModelFormatError } from "../../src/tensor/errors.js";
 import { importTfjs, exportTfjs, type TfjsModelJson } from "../../src/interop/tfjs.js";
 import { useFileSystem } from "../../src/io/fs.js";
 import { nodeFileSystem } from "../../src/node/fs.js";
+import { rel } from "../helpers/compare.js";
 
 const TOL = 1e-5;
 const FIXTURES = fileURLToPath(new URL("../fixtures/tfjs/", import.meta.url));
-
-/** max|a − b| / max(max|b|, 1e-6); b is the reference. */
-function rel(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let d = 0, m = 0;
-  for (let i = 0; i < b.length; i++) {
-    d = Math.max(d, Math.abs(a[i]! - b[i]!));
-    m = Math.max(m, Math.abs(b[i]!));
-  }
-  return d / Math.max(m, 1e-6);
-}
 
 interface Expected { input: { shape: number[]; data: number[] }; output: { shape: number[]; data: number[] } }
 

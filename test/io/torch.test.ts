@@ -7,6 +7,7 @@ import { layers, Tensor, Rng, ShapeError, ConfigError } from "../../src/index.js
 import type { Layer } from "../../src/layers/layer.js";
 import type { RecurrentLayer } from "../../src/layers/recurrent.js";
 import { fromTorchStateDict, toTorchStateDict, type TorchStateDict, type TorchTensor, type TorchConvertOptions } from "../../src/io/torch.js";
+import { rel } from "../helpers/compare.js";
 
 // Relative to the largest reference magnitude: PyTorch ran in float32 too, so the two differ by
 // rounding in a different summation order, ~1e-7 of the scale over T = 6 steps.
@@ -26,17 +27,6 @@ function load(name: string): Fixture {
 }
 
 const t = (f: TorchTensor): Tensor => new Tensor(Float32Array.from(f.data), f.shape);
-
-/** max|a − b| / max(max|b|, 1e-6); b is the reference. */
-function rel(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let d = 0, m = 0;
-  for (let i = 0; i < b.length; i++) {
-    d = Math.max(d, Math.abs(a[i]! - b[i]!));
-    m = Math.max(m, Math.abs(b[i]!));
-  }
-  return d / Math.max(m, 1e-6);
-}
 
 /** Row k of a [K, B, H] tensor (h_n, c_n, Rh, Rc; K = layers × directions) as [B, H]. */
 function row(f: TorchTensor, k: number): Tensor {
