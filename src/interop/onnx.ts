@@ -6,6 +6,7 @@
 import { ConfigError, ModelFormatError, NonFiniteError, ShapeError, fmtShape } from "../tensor/errors.js";
 import {
   Layer, Dense, Embedding, RepeatVector, RecurrentLayer, LSTM, GRU, TimeDistributed, Bidirectional,
+  Conv1D, MaxPooling1D, AveragePooling1D, type DenseActivation,
 } from "../layers/index.js";
 import type { Activation } from "../kernels/activations.js";
 import type { Sequential } from "../models/sequential.js";
@@ -80,6 +81,11 @@ const CONVERTERS: Record<string, Converter> = {
   SimpleRNN: convertRecurrent,
   TimeDistributed: convertTimeDistributed,
   Bidirectional: convertBidirectional,
+  Conv1D: convertConv1D,
+  MaxPooling1D: convertPooling,
+  AveragePooling1D: convertPooling,
+  GlobalAveragePooling1D: (_l, x, ctx) => convertGlobalPooling("GlobalAveragePool", x, ctx),
+  GlobalMaxPooling1D: (_l, x, ctx) => convertGlobalPooling("GlobalMaxPool", x, ctx),
 };
 
 /** Class names of the layers that export to ONNX. */
@@ -275,8 +281,8 @@ function weight(layer: Layer, name: string): Float32Array {
 // ---------------------------------------------------------------------------------------------
 // Feed-forward layers
 
-/** A Dense layer's activation as a standalone op on x; returns its output (x itself for linear). */
-function denseActivation(layer: Dense, x: Value, ctx: Ctx): string {
+/** A Dense (or Conv1D) layer's activation as a standalone op on x; returns its output (x itself for linear). */
+function denseActivation(layer: { name: string; className: string; activation: DenseActivation }, x: Value, ctx: Ctx): string {
   const act = layer.activation;
   const axis = x.shape.length; // the last axis, counting the batch axis
   switch (act) {
@@ -296,7 +302,7 @@ function denseActivation(layer: Dense, x: Value, ctx: Ctx): string {
     // the last axis: before opset 13 Softmax flattens to 2-D at `axis`, which for the last axis is the same
     case "softmax": return ctx.node("Softmax", [x.name], { axis })[0]!;
     default:
-      throw new ModelFormatError(`exportOnnx: layer "${layer.name}" (Dense) has activation "${String(act)}", which has no ONNX form here`);
+      throw new ModelFormatError(`exportOnnx: layer "${layer.name}" (${layer.className}) has activation "${String(act)}", which has no ONNX form here`);
   }
 }
 
@@ -560,4 +566,58 @@ function convertBidirectional(l: Layer, x: Value, ctx: Ctx): Value {
       throw new ModelFormatError(`exportOnnx: layer "${layer.name}" (Bidirectional) has merge mode "${String(layer.mergeMode)}", which has no ONNX form here`);
   }
   return { name: y, shape, type: "float" };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Convolution and pooling over time: ONNX's Conv / MaxPool / AveragePool take [batch, channels, T]
+// (NCW), so the sequence is transposed in and out; padding becomes explicit begin / end pads.
+
+/** [batch, T, C] ⇄ [batch, C, T]. */
+function swapTimeChannels(x: string, ctx: Ctx): string {
+  return ctx.node("Transpose", [x], { perm: [0, 2, 1] })[0]!;
+}
+
+/** The [begin, end] pads of a window sweep whose output has `out` steps. */
+function pads1d(L: number, window: number, stride: number, padLeft: number, out: number): number[] {
+  // the right pad makes ONNX's ⌊(L + pads − window) / stride⌋ + 1 come out at `out`, never reaching past the last window
+  const right = Math.max((out - 1) * stride + window - L - padLeft, 0);
+  return [padLeft, right];
+}
+
+function convertConv1D(l: Layer, x: Value, ctx: Ctx): Value {
+  const layer = l as Conv1D;
+  const [L, C] = x.shape as [number, number];
+  const K = layer.kernelSize, F = layer.filters;
+  const out = layer.outputShape![0]!;
+  // Keras [K, C, F] → ONNX [F, C, K]
+  const kernel = weight(layer, "kernel");
+  const w = new Float32Array(F * C * K);
+  for (let k = 0; k < K; k++) for (let c = 0; c < C; c++) for (let f = 0; f < F; f++) w[(f * C + c) * K + k] = kernel[(k * C + c) * F + f]!;
+  const inputs = [swapTimeChannels(x.name, ctx), ctx.floats("W", [F, C, K], w)];
+  if (layer.useBias) inputs.push(ctx.floats("B", [F], weight(layer, "bias")));
+  const y = ctx.node("Conv", inputs, {
+    kernel_shape: [K], strides: [layer.strides], dilations: [layer.dilationRate],
+    pads: pads1d(L, layer.window, layer.strides, layer.padLeft, out),
+  })[0]!;
+  const shape = [out, F];
+  const yt = swapTimeChannels(y, ctx);
+  return { name: denseActivation(layer, { name: yt, shape, type: "float" }, ctx), shape, type: "float" };
+}
+
+function convertPooling(l: Layer, x: Value, ctx: Ctx): Value {
+  const layer = l as MaxPooling1D | AveragePooling1D;
+  const [L, C] = x.shape as [number, number];
+  const out = layer.outputShape![0]!;
+  const attrs: Record<string, Attr> = {
+    kernel_shape: [layer.poolSize], strides: [layer.strides], pads: pads1d(L, layer.poolSize, layer.strides, layer.padLeft, out),
+  };
+  // padded positions never count: MaxPool ignores them; AveragePool divides by the real entries only
+  if (layer instanceof AveragePooling1D) attrs["count_include_pad"] = 0;
+  const y = ctx.node(layer instanceof AveragePooling1D ? "AveragePool" : "MaxPool", [swapTimeChannels(x.name, ctx)], attrs)[0]!;
+  return { name: swapTimeChannels(y, ctx), shape: [out, C], type: "float" };
+}
+
+function convertGlobalPooling(op: "GlobalAveragePool" | "GlobalMaxPool", x: Value, ctx: Ctx): Value {
+  const y = ctx.node(op, [swapTimeChannels(x.name, ctx)])[0]!; // [batch, C, 1]
+  return { name: ctx.node("Flatten", [y], { axis: 1 })[0]!, shape: [x.shape[1]!], type: "float" };
 }

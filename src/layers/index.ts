@@ -9,6 +9,9 @@ import {
 import { LSTM, GRU, SimpleRNN, type LstmArgs, type GruArgs, type SimpleRnnArgs } from "./recurrent.js";
 import { TimeDistributed, Bidirectional, type BidirectionalArgs } from "./wrappers.js";
 import { makeBidirectional } from "./registry.js";
+import {
+  Conv1D, MaxPooling1D, AveragePooling1D, GlobalAveragePooling1D, GlobalMaxPooling1D, type Conv1DArgs, type Pooling1DArgs,
+} from "./conv.js";
 
 export const input = (args: InputArgs): Input => new Input(args);
 export const dense = (args: DenseArgs): Dense => new Dense(args);
@@ -19,6 +22,11 @@ export const repeatVector = (args: RepeatVectorArgs): RepeatVector => new Repeat
 export const lstm = (args: LstmArgs): LSTM => new LSTM(args);
 export const gru = (args: GruArgs): GRU => new GRU(args);
 export const simpleRnn = (args: SimpleRnnArgs): SimpleRNN => new SimpleRNN(args);
+export const conv1d = (args: Conv1DArgs): Conv1D => new Conv1D(args);
+export const maxPooling1d = (args: Pooling1DArgs = {}): MaxPooling1D => new MaxPooling1D(args);
+export const averagePooling1d = (args: Pooling1DArgs = {}): AveragePooling1D => new AveragePooling1D(args);
+export const globalAveragePooling1d = (args: LayerArgs = {}): GlobalAveragePooling1D => new GlobalAveragePooling1D(args);
+export const globalMaxPooling1d = (args: LayerArgs = {}): GlobalMaxPooling1D => new GlobalMaxPooling1D(args);
 export const timeDistributed = (layer: Layer, args: LayerArgs = {}): TimeDistributed => new TimeDistributed(layer, args);
 export const bidirectional = (layer: Layer, args: BidirectionalArgs = {}): Bidirectional => makeBidirectional(layer, args);
 
@@ -31,3 +39,5 @@ export { LSTM, GRU, SimpleRNN, RecurrentLayer } from "./recurrent.js";
 export type { LstmArgs, GruArgs, SimpleRnnArgs, RecurrentArgs, RecurrentResult, LstmInternals, GruInternals } from "./recurrent.js";
 export { TimeDistributed, Bidirectional } from "./wrappers.js";
 export type { BidirectionalArgs, MergeMode } from "./wrappers.js";
+export { Conv1D, MaxPooling1D, AveragePooling1D, GlobalAveragePooling1D, GlobalMaxPooling1D } from "./conv.js";
+export type { Conv1DArgs, Pooling1DArgs, Padding1d } from "./conv.js";

@@ -9,6 +9,9 @@ import {
 } from "./core.js";
 import { LSTM, GRU, SimpleRNN, type LstmArgs, type GruArgs, type SimpleRnnArgs } from "./recurrent.js";
 import { TimeDistributed, Bidirectional, type BidirectionalArgs } from "./wrappers.js";
+import {
+  Conv1D, MaxPooling1D, AveragePooling1D, GlobalAveragePooling1D, GlobalMaxPooling1D, type Conv1DArgs, type Pooling1DArgs,
+} from "./conv.js";
 
 export interface LayerKind {
   /** Keras class name, as in model.json: "SimpleRNN". */
@@ -42,6 +45,11 @@ const KINDS: LayerKind[] = [
   { className: "LSTM", type: "lstm", prefix: "lstm", gates: 4, wraps: false, create: (a) => new LSTM(a as unknown as LstmArgs) },
   { className: "GRU", type: "gru", prefix: "gru", gates: 3, wraps: false, create: (a) => new GRU(a as unknown as GruArgs) },
   { className: "SimpleRNN", type: "simpleRnn", prefix: "simple_rnn", gates: 1, wraps: false, create: (a) => new SimpleRNN(a as unknown as SimpleRnnArgs) },
+  { className: "Conv1D", type: "conv1d", prefix: "conv1d", wraps: false, create: (a) => new Conv1D(a as unknown as Conv1DArgs) },
+  { className: "MaxPooling1D", type: "maxPooling1d", prefix: "max_pooling1d", wraps: false, create: (a) => new MaxPooling1D(a as Pooling1DArgs) },
+  { className: "AveragePooling1D", type: "averagePooling1d", prefix: "average_pooling1d", wraps: false, create: (a) => new AveragePooling1D(a as Pooling1DArgs) },
+  { className: "GlobalAveragePooling1D", type: "globalAveragePooling1d", prefix: "global_average_pooling1d", wraps: false, create: (a) => new GlobalAveragePooling1D(a as LayerArgs) },
+  { className: "GlobalMaxPooling1D", type: "globalMaxPooling1d", prefix: "global_max_pooling1d", wraps: false, create: (a) => new GlobalMaxPooling1D(a as LayerArgs) },
   { className: "TimeDistributed", type: "timeDistributed", prefix: "time_distributed", wraps: true, create: (a, inner) => new TimeDistributed(inner!, a as LayerArgs) },
   { className: "Bidirectional", type: "bidirectional", prefix: "bidirectional", wraps: true, create: (a, inner) => makeBidirectional(inner!, a as BidirectionalArgs) },
 ];

@@ -221,6 +221,56 @@ describe("feed-forward layers and whole models match predict in onnxruntime", ()
   });
 });
 
+describe("conv1d and pooling match predict in onnxruntime (Conv / MaxPool / AveragePool on NCW, batch 1 and 5)", () => {
+  const geometries = [
+    { kernelSize: 1 }, { kernelSize: 3 }, { kernelSize: 4 }, { kernelSize: 3, strides: 2 }, { kernelSize: 2, strides: 3 },
+    { kernelSize: 5, strides: 4 }, { kernelSize: 3, dilationRate: 2 }, { kernelSize: 2, dilationRate: 3 },
+  ];
+  for (const padding of ["valid", "same", "causal"] as const) {
+    for (const g of geometries) {
+      it(`conv1d padding ${padding}, ${JSON.stringify(g)}`, async () => {
+        await check(sequential([layers.input({ shape: [11, 3] }), layers.conv1d({ filters: 4, padding, ...g })]), 50);
+      });
+    }
+  }
+
+  it("conv1d without bias, and with every Dense activation but softmax", async () => {
+    await check(sequential([layers.input({ shape: [7, 2] }), layers.conv1d({ filters: 3, kernelSize: 2, useBias: false, padding: "same" })]), 51);
+    for (const activation of ["relu", "relu6", "sigmoid", "hardSigmoid", "tanh", "elu", "selu", "softplus", "softsign"] as const) {
+      await check(sequential([layers.input({ shape: [7, 2] }), layers.conv1d({ filters: 3, kernelSize: 3, activation, padding: "causal" })]), 52);
+    }
+  });
+
+  for (const kind of ["maxPooling1d", "averagePooling1d"] as const) {
+    for (const padding of ["valid", "same"] as const) {
+      for (const [poolSize, strides] of [[2, undefined], [3, undefined], [3, 1], [2, 3], [4, 2], [5, 3]] as const) {
+        it(`${kind} poolSize ${poolSize}, strides ${strides ?? "(poolSize)"}, padding ${padding}`, async () => {
+          // a conv in front makes the pooled values negative as often as positive, so padding taken for 0 would show
+          await check(sequential([layers.input({ shape: [11, 3] }), layers.conv1d({ filters: 3, kernelSize: 1 }),
+            layers[kind]({ poolSize, ...(strides !== undefined ? { strides } : {}), padding })]), 53);
+        });
+      }
+    }
+  }
+
+  it("global average and max pooling", async () => {
+    await check(sequential([layers.input({ shape: [9, 3] }), layers.conv1d({ filters: 4, kernelSize: 2 }), layers.globalAveragePooling1d()]), 54);
+    await check(sequential([layers.input({ shape: [9, 3] }), layers.conv1d({ filters: 4, kernelSize: 2 }), layers.globalMaxPooling1d()]), 55);
+  });
+
+  it("a CNN–LSTM: conv1d → maxPooling1d → lstm → dense, at every opset from 7 to 21", async () => {
+    const m = sequential([layers.input({ shape: [16, 2] }), layers.conv1d({ filters: 6, kernelSize: 3, padding: "causal", activation: "relu" }),
+      layers.maxPooling1d({ poolSize: 2 }), layers.conv1d({ filters: 4, kernelSize: 2, dilationRate: 2, padding: "same", activation: "tanh" }),
+      layers.averagePooling1d({ poolSize: 3, strides: 2, padding: "same" }), layers.lstm({ units: 5, returnSequences: true }),
+      layers.globalMaxPooling1d(), layers.dense({ units: 2 })]);
+    randomizeWeights(m, 56);
+    const d = decodeModel(await toOnnx(m)) as { graph: { node: { op_type: string }[] } };
+    const ops = new Set(d.graph.node.map((n) => n.op_type));
+    for (const op of ["Conv", "MaxPool", "AveragePool", "GlobalMaxPool"]) expect(ops.has(op), op).toBe(true);
+    for (let opset = 7; opset <= MAX_OPSET; opset++) await expectSame(m, await session(await toOnnx(m, { opset })), [1, 5]);
+  });
+});
+
 /** Uses every op form the exporter writes: needs opset 11 (relu6 as Clip), 10 (reversed sequence). */
 function everyOp(): Sequential {
   return sequential([layers.input({ shape: [6, 3] }), layers.lstm({ units: 4, returnSequences: true, goBackwards: true }),
@@ -309,9 +359,9 @@ describe("opsets", () => {
   });
 });
 
-/** A layer kind with no converter (an identity standing in for a future Conv1D). */
-class Conv1DStandIn extends Layer {
-  readonly className = "Conv1D";
+/** A layer kind with no converter (an identity standing in for a future Conv2D). */
+class Conv2DStandIn extends Layer {
+  readonly className = "Conv2D";
   protected computeBuild(inputShape: number[]): number[] { return inputShape; }
   forward(x: Tensor): Tensor { return x; }
   backward(dy: Tensor): Tensor { return dy; }
@@ -320,11 +370,11 @@ class Conv1DStandIn extends Layer {
 
 describe("refusals: typed errors that name the layer", () => {
   it("an unknown layer kind is refused with ModelFormatError naming the layer and its class", async () => {
-    const m = sequential([layers.input({ shape: [4, 2] }), layers.lstm({ units: 3, returnSequences: true }), new Conv1DStandIn({ name: "conv" })]);
+    const m = sequential([layers.input({ shape: [4, 2] }), layers.lstm({ units: 3, returnSequences: true }), new Conv2DStandIn({ name: "conv" })]);
     await expect(toOnnx(m)).rejects.toThrow(ModelFormatError);
-    await expect(toOnnx(m)).rejects.toThrow(/layer "conv" is a Conv1D, which has no ONNX converter; layers that export: .*LSTM/);
-    const inside = sequential([layers.input({ shape: [4, 2] }), layers.timeDistributed(new Conv1DStandIn({ name: "inner_conv" }))]);
-    await expect(toOnnx(inside)).rejects.toThrow(/layer "inner_conv" is a Conv1D/);
+    await expect(toOnnx(m)).rejects.toThrow(/layer "conv" is a Conv2D, which has no ONNX converter; layers that export: .*LSTM/);
+    const inside = sequential([layers.input({ shape: [4, 2] }), layers.timeDistributed(new Conv2DStandIn({ name: "inner_conv" }))]);
+    await expect(toOnnx(inside)).rejects.toThrow(/layer "inner_conv" is a Conv2D/);
   });
 
   it("the converter table covers every layer kind of the registry", () => {

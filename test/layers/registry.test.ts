@@ -17,6 +17,11 @@ const argsFor: Record<string, Record<string, unknown>> = {
   simpleRnn: { units: 3 },
   timeDistributed: {},
   bidirectional: {},
+  conv1d: { filters: 2, kernelSize: 3 },
+  maxPooling1d: {},
+  averagePooling1d: { poolSize: 3 },
+  globalAveragePooling1d: {},
+  globalMaxPooling1d: {},
 };
 
 describe("layer registry", () => {
@@ -44,9 +49,9 @@ describe("layer registry", () => {
   });
 
   it("unknown names are refused with the valid choices; user classes get a lower-case prefix", () => {
-    expect(() => layers.kindOfType("conv1d", "model.layers[2]")).toThrow(ConfigError);
-    expect(() => layers.kindOfType("conv1d", "model.layers[2]")).toThrow(/model\.layers\[2\]: unknown layer type "conv1d"; choose one of input, dense, .*bidirectional/);
-    expect(() => layers.fromConfig("Conv1D", { name: "c" })).toThrow(/unknown layer class "Conv1D"/);
+    expect(() => layers.kindOfType("conv2d", "model.layers[2]")).toThrow(ConfigError);
+    expect(() => layers.kindOfType("conv2d", "model.layers[2]")).toThrow(/model\.layers\[2\]: unknown layer type "conv2d"; choose one of input, dense, .*conv1d.*bidirectional/);
+    expect(() => layers.fromConfig("Conv2D", { name: "c" })).toThrow(/unknown layer class "Conv2D"/);
     expect(layers.namePrefix("MyCell")).toBe("mycell");
   });
 });
