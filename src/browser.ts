@@ -1,5 +1,13 @@
 // The browser entry (bundled to dist/browser/recurrent.js): the host-neutral core with nothing of
 // Node's. Saving, loading and readCsv need a file system, which a page may install with useFileSystem.
+//
+// Every name exported here, at the top level or in a namespace, is documented in docs/api.md
+// (test/docs/api_exports.test.ts checks it). The `data` and `backend` namespaces are listed below
+// rather than re-exported whole: their modules' index files also serve the forecaster and the
+// models with helpers that are not part of the API.
+
+import * as dataModule from "./data/index.js";
+import * as backendModule from "./backend/index.js";
 
 export { Tensor, tensor, zeros, toTensor, type Shape, type NestedArray } from "./tensor/tensor.js";
 export { Rng } from "./tensor/rng.js";
@@ -17,8 +25,6 @@ export { saveModel } from "./models/save.js";
 export { loadModel } from "./models/load.js";
 export { useFileSystem, type FileSystem } from "./io/fs.js";
 export { fromTorchStateDict, toTorchStateDict, type TorchStateDict, type TorchTensor, type TorchConvertOptions } from "./io/torch.js";
-export * as data from "./data/index.js";
-export * as backend from "./backend/index.js";
 export { setDefaultThreads } from "./models/parallel.js";
 export { plotHistory, plotPredictions, plotScatter, plotGates, toSvg, type Plot, type PlotOptions, type PredictionsInput, type VlSpec } from "./report/index.js";
 export { toOnnx, exportOnnx, DEFAULT_OPSET as ONNX_DEFAULT_OPSET, type OnnxOptions } from "./interop/onnx.js";
@@ -29,3 +35,81 @@ export {
   type SafetensorsFile, type SafetensorsTensor, type SafetensorsInput, type SafetensorsDtype, type LoadTorchSafetensorsOptions,
 } from "./interop/safetensors.js";
 export { convertModel, readModelFile, writeModelFile, detectInputFormat, detectOutputFormat, type ModelFormat, type ConvertOptions, type ConvertResult, type ParityReport } from "./interop/convert.js";
+
+/** `data.*`: CSV → frame → time series → regular, imputed, scaled, windowed and split data. */
+export const data = Object.freeze({
+  // CSV
+  parseCsv: dataModule.parseCsv, readCsv: dataModule.readCsv,
+  // dates and frequencies
+  FREQUENCIES: dataModule.FREQUENCIES, DATE_FORMATS: dataModule.DATE_FORMATS, isFrequency: dataModule.isFrequency,
+  isDateFormat: dataModule.isDateFormat, parseDate: dataModule.parseDate, formatDate: dataModule.formatDate,
+  makeTimestamp: dataModule.makeTimestamp, toCivil: dataModule.toCivil, toDate: dataModule.toDate,
+  periodStart: dataModule.periodStart, addPeriods: dataModule.addPeriods, inferFrequency: dataModule.inferFrequency,
+  seasonLength: dataModule.seasonLength,
+  // frames
+  stringColumn: dataModule.stringColumn, numericColumn: dataModule.numericColumn, dateColumn: dataModule.dateColumn,
+  parseWhere: dataModule.parseWhere, filterRows: dataModule.filterRows, pivot: dataModule.pivot, derive: dataModule.derive,
+  sortByDate: dataModule.sortByDate, toTimeSeries: dataModule.toTimeSeries,
+  // resampling and imputation
+  AGGREGATIONS: dataModule.AGGREGATIONS, aggregate: dataModule.aggregate, resample: dataModule.resample,
+  resampleSeries: dataModule.resampleSeries, impute: dataModule.impute, findGaps: dataModule.findGaps,
+  regularize: dataModule.regularize, fillMissingPeriods: dataModule.fillMissingPeriods,
+  regularizeSeries: dataModule.regularizeSeries, describeImputation: dataModule.describeImputation,
+  // scalers, windows, splits
+  MinMaxScaler: dataModule.MinMaxScaler, StandardScaler: dataModule.StandardScaler, scalerFromJSON: dataModule.scalerFromJSON,
+  makeWindows: dataModule.makeWindows, lastWindow: dataModule.lastWindow, sliceWindows: dataModule.sliceWindows,
+  splitChronological: dataModule.splitChronological,
+});
+/** The types of `data.*`. */
+export declare namespace data {
+  export type Timestamp = dataModule.Timestamp;
+  export type Frequency = dataModule.Frequency;
+  export type CivilDate = dataModule.CivilDate;
+  export type DateContext = dataModule.DateContext;
+  export type DateFormat = dataModule.DateFormat;
+  export type DateColumnOptions = dataModule.DateColumnOptions;
+  export type CsvOptions = dataModule.CsvOptions;
+  export type Frame = dataModule.Frame;
+  export type TimeSeries = dataModule.TimeSeries;
+  export type NumericOptions = dataModule.NumericOptions;
+  export type NonFiniteMode = dataModule.NonFiniteMode;
+  export type Where = dataModule.Where;
+  export type PivotSpec = dataModule.PivotSpec;
+  export type DeriveOp = dataModule.DeriveOp;
+  export type TimeSeriesSpec = dataModule.TimeSeriesSpec;
+  export type Aggregation = dataModule.Aggregation;
+  export type Resampled = dataModule.Resampled;
+  export type ResampleOptions = dataModule.ResampleOptions;
+  export type ImputeMethod = dataModule.ImputeMethod;
+  export type ImputeReport = dataModule.ImputeReport;
+  export type ImputeLimits = dataModule.ImputeLimits;
+  export type Gaps = dataModule.Gaps;
+  export type Regularized = dataModule.Regularized;
+  export type FilledSeries = dataModule.FilledSeries;
+  export type RegularizedSeries = dataModule.RegularizedSeries;
+  export type FeatureVector = dataModule.FeatureVector;
+  export type FeatureMatrix = dataModule.FeatureMatrix;
+  export type MinMaxScalerJSON = dataModule.MinMaxScalerJSON;
+  export type StandardScalerJSON = dataModule.StandardScalerJSON;
+  export type Scaler = dataModule.Scaler;
+  export type WindowData = dataModule.WindowData;
+  export type WindowOptions = dataModule.WindowOptions;
+  export type Windows = dataModule.Windows;
+  export type IndexRange = dataModule.IndexRange;
+  export type ChronologicalSplit = dataModule.ChronologicalSplit;
+  export type SplitOptions = dataModule.SplitOptions;
+  export type MinMaxScaler = dataModule.MinMaxScaler;
+  export type StandardScaler = dataModule.StandardScaler;
+}
+
+/** `backend.*`: which numeric backend models use. */
+export const backend = Object.freeze({
+  getBackend: backendModule.getBackend, backendName: backendModule.backendName,
+  setDefaultBackend: backendModule.setDefaultBackend, ready: backendModule.ready,
+});
+/** The types of `backend.*`. */
+export declare namespace backend {
+  export type Backend = backendModule.Backend;
+  export type BackendChoice = backendModule.BackendChoice;
+  export type BackendName = backendModule.BackendName;
+}

@@ -1,31 +1,29 @@
-// Public surface of the forecast module: the forecaster, its presets and strategies, the
-// baselines, the metrics and the rolling-origin backtest.
+// Public surface of the forecast module, the `forecasting.*` namespace of the package (every name
+// is documented in docs/api.md): the forecaster, its presets and strategies, the baselines, the
+// metrics, the rolling-origin backtest, seasonality, the statistical methods and the bundled data.
 
-export {
-  forecast, resolveOptions, DEFAULT_HORIZON, DEFAULT_EPOCHS, DEFAULT_ENSEMBLE, PATIENCE, TEST_FRACTION,
-  type ForecastOptions, type ForecastResult, type SeriesInput,
-} from "./forecaster.js";
-export { buildPreset, MODEL_PRESETS, LEARNING_RATE, type ModelPreset, type PresetArgs } from "./presets.js";
-export {
-  NetworkEnsemble, median, BATCH_SIZE, MIN_WINDOWS, MAX_WINDOWS, VALIDATION_FRACTION,
-  type NetworkSpec, type Strategy, type Anchor, type Member, type Transform,
-} from "./network.js";
+export { forecast, resolveOptions, type ForecastOptions, type ForecastResult, type SeriesInput } from "./forecaster.js";
+export { MODEL_PRESETS, type ModelPreset } from "./presets.js";
+export { NetworkEnsemble, type NetworkSpec, type Strategy, type Anchor, type Member, type Transform } from "./network.js";
 export { naive, seasonalNaive, drift } from "./baselines.js";
 export { mae, rmse, smape, mase, maseScale, scoreAll, type Metrics } from "./metrics.js";
 export {
-  rollingOrigin, scoreBacktest, testStart,
+  rollingOrigin, scoreBacktest,
   type ForecastFn, type RollingOrigin, type RollingOriginOptions, type BacktestScores, type MethodName,
 } from "./backtest.js";
 export {
-  estimateProfile, detectSeasonality, deseasonalize, reseasonalize, seasonalAt, movingAverageTrend, canEstimateProfile,
-  PROFILE_DECAY, STRENGTH_THRESHOLD, type SeasonalProfile, type ProfileOptions,
+  estimateProfile, detectSeasonality, deseasonalize, reseasonalize, movingAverageTrend, STRENGTH_THRESHOLD,
+  type SeasonalProfile, type ProfileOptions,
 } from "./seasonality.js";
 export { buildReport, type ReportInput } from "./report.js";
 export {
-  Forecaster, loadForecaster, isForecasterDir, futureCsv, FORECASTER_FILE,
+  Forecaster, loadForecaster, isForecasterDir, futureCsv,
   type ForecasterFile, type ForecasterSeries, type ForecasterSource, type Future,
 } from "./saved.js";
-export * from "./series.js";
-// The bundled example data (data/ of this package); shadows series.ts's older bundledDataPath.
-export { bundledDataPath, BUNDLED_FILES, resolveBundled } from "./bundled.js";
-export * from "./stats/index.js";
+export { loadSeries, loadSeriesFromText, loadSeriesFromChunks, type LoadSeriesOptions, type LoadedSeries, type NonFiniteAction } from "./series.js";
+// The bundled example data (data/ of this package).
+export { bundledDataPath, BUNDLED_FILES, type BundledFile } from "./bundled.js";
+export {
+  fitEts, etsAuto, ETS_MODELS, theta, comb, STAT_METHODS, statMethod, loadSuite,
+  type EtsModel, type EtsFit, type EtsOptions, type EtsParams, type StatMethod, type SuiteSeries, type SuiteEntry,
+} from "./stats/index.js";
