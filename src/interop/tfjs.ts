@@ -16,7 +16,8 @@ import type { InitializerName } from "../tensor/initializers.js";
 import { fileSystem, type FileSystem } from "../io/fs.js";
 import {
   fromConfig, namePrefix, Layer, Input, Dense, Dropout, Embedding, Flatten, RepeatVector,
-  RecurrentLayer, LSTM, GRU, TimeDistributed, Bidirectional, type LayerConfig, type Param,
+  RecurrentLayer, LSTM, GRU, TimeDistributed, Bidirectional, Conv1D, MaxPooling1D, AveragePooling1D,
+  GlobalAveragePooling1D, GlobalMaxPooling1D, type LayerConfig, type Param,
 } from "../layers/index.js";
 import { Sequential } from "../models/sequential.js";
 import { crc32 } from "../models/save.js";
@@ -354,6 +355,14 @@ function translateConfig(kl: KerasLayer, r: Reader, keras3: boolean): { classNam
     return v as number;
   };
   const bool = (key: string, dflt: boolean): boolean => (typeof c[key] === "boolean" ? c[key] as boolean : dflt);
+  /** A 1-D size Keras writes as a number or a list of one number (kernel_size, strides, pool_size); null takes the default. */
+  const single = (key: string, dflt?: number): number => {
+    const v = c[key];
+    if ((v === undefined || v === null) && dflt !== undefined) return dflt;
+    const n = Array.isArray(v) && v.length === 1 ? v[0] : v;
+    if (typeof n !== "number") fail(`config "${key}" must be a number or a list of one number, got ${JSON.stringify(v)}`);
+    return n as number;
+  };
   const act = (key: string, dflt: string): string => {
     let v = c[key] ?? dflt;
     if (isObject(v) && typeof v.config === "string") v = v.config; // Keras 3 serialises functions as objects
@@ -415,6 +424,26 @@ function translateConfig(kl: KerasLayer, r: Reader, keras3: boolean): { classNam
       }
       return { className: kl.class_name, config: rec };
     }
+    case "Conv1D": {
+      if (c.data_format === "channels_first") fail(`data_format "channels_first" is not supported (inputs are [batch, steps, channels])`);
+      if (typeof c.groups === "number" && c.groups !== 1) fail(`groups ${c.groups} is not supported (one group)`);
+      const padding = c.padding ?? "valid";
+      if (!["valid", "same", "causal"].includes(padding as string)) fail(`padding ${JSON.stringify(padding)} is not one of valid, same, causal`);
+      return { className: "Conv1D", config: { ...base, filters: num("filters"), kernelSize: single("kernel_size"),
+        strides: single("strides", 1), dilationRate: single("dilation_rate", 1), padding, activation: act("activation", "linear"),
+        useBias: bool("use_bias", true), ...inits([["kernel_initializer", "kernelInitializer"], ["bias_initializer", "biasInitializer"]]) } };
+    }
+    case "MaxPooling1D": case "AveragePooling1D": {
+      if (c.data_format === "channels_first") fail(`data_format "channels_first" is not supported (inputs are [batch, steps, channels])`);
+      const padding = c.padding ?? "valid";
+      if (!["valid", "same"].includes(padding as string)) fail(`padding ${JSON.stringify(padding)} is not one of valid, same`);
+      const poolSize = single("pool_size", 2);
+      return { className: kl.class_name, config: { ...base, poolSize, strides: single("strides", poolSize), padding } };
+    }
+    case "GlobalAveragePooling1D": case "GlobalMaxPooling1D":
+      if (c.data_format === "channels_first") fail(`data_format "channels_first" is not supported (inputs are [batch, steps, channels])`);
+      if (c.keepdims === true) fail("keepdims true is not supported (the output is [batch, channels])");
+      return { className: kl.class_name, config: base };
     case "TimeDistributed": case "Bidirectional": {
       const inner = c.layer;
       if (!isObject(inner) || typeof inner.class_name !== "string" || !isObject(inner.config)) fail("config has no wrapped layer");
@@ -432,7 +461,7 @@ function translateConfig(kl: KerasLayer, r: Reader, keras3: boolean): { classNam
       return { className: "Bidirectional", config: { ...base, mergeMode: mode, layer: wrapped } };
     }
     default:
-      return fail(`unknown layer class "${kl.class_name}"; this library imports InputLayer, Dense, Dropout, Flatten, RepeatVector, Embedding, LSTM, GRU, SimpleRNN, TimeDistributed and Bidirectional`);
+      return fail(`unknown layer class "${kl.class_name}"; this library imports InputLayer, Dense, Dropout, Flatten, RepeatVector, Embedding, LSTM, GRU, SimpleRNN, Conv1D, MaxPooling1D, AveragePooling1D, GlobalAveragePooling1D, GlobalMaxPooling1D, TimeDistributed and Bidirectional`);
   }
 }
 
@@ -631,6 +660,19 @@ function kerasConfig(layer: Layer, innerName?: string): { class_name: string; co
     if (layer instanceof GRU) c.reset_after = false;
     return { class_name: layer instanceof LSTM ? "LSTM" : layer instanceof GRU ? "GRU" : "SimpleRNN", config: c };
   }
+  if (layer instanceof Conv1D) {
+    if (layer.padding === "causal") {
+      throw new ConfigError(`exportTfjs: layer "${layer.name}" is a Conv1D with padding "causal", which TensorFlow.js cannot run (its conv1d throws "The support for CAUSAL padding mode in conv1dWithBias is not implemented yet"); use padding "same" or "valid" to export it to TF.js`);
+    }
+    return { class_name: "Conv1D", config: { ...base, filters: layer.filters, kernel_size: [layer.kernelSize], strides: [layer.strides],
+      padding: layer.padding, data_format: "channels_last", dilation_rate: [layer.dilationRate], activation: act(layer.activation),
+      use_bias: layer.useBias, kernel_initializer: initializerToKeras(layer.kernelInitializer), bias_initializer: initializerToKeras(layer.biasInitializer),
+      kernel_regularizer: null, bias_regularizer: null, activity_regularizer: null, kernel_constraint: null, bias_constraint: null } };
+  }
+  if (layer instanceof MaxPooling1D || layer instanceof AveragePooling1D) {
+    return { class_name: layer.className, config: { ...base, pool_size: [layer.poolSize], strides: [layer.strides], padding: layer.padding } };
+  }
+  if (layer instanceof GlobalAveragePooling1D || layer instanceof GlobalMaxPooling1D) return { class_name: layer.className, config: base };
   if (layer instanceof TimeDistributed) {
     return { class_name: "TimeDistributed", config: { ...base, layer: kerasConfig(layer.layer) } };
   }
@@ -638,7 +680,7 @@ function kerasConfig(layer: Layer, innerName?: string): { class_name: string; co
     const inner = namePrefix(layer.forwardLayer.className);
     return { class_name: "Bidirectional", config: { ...base, merge_mode: layer.mergeMode, layer: kerasConfig(layer.forwardLayer, inner) } };
   }
-  throw new ConfigError(`exportTfjs: layer "${layer.name}" (${layer.className}) has no TensorFlow.js equivalent here; exportable layers are InputLayer, Dense, Dropout, Flatten, RepeatVector, Embedding, LSTM, GRU (resetAfter: false), SimpleRNN, TimeDistributed and Bidirectional`);
+  throw new ConfigError(`exportTfjs: layer "${layer.name}" (${layer.className}) has no TensorFlow.js equivalent here; exportable layers are InputLayer, Dense, Dropout, Flatten, RepeatVector, Embedding, LSTM, GRU (resetAfter: false), SimpleRNN, Conv1D (padding "valid" or "same"), MaxPooling1D, AveragePooling1D, GlobalAveragePooling1D, GlobalMaxPooling1D, TimeDistributed and Bidirectional`);
 }
 
 /** The weight names TF.js gives a layer's weights, in getWeights() order. */

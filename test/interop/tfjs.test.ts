@@ -3,7 +3,7 @@
 // (tf.loadLayersModel, strict) and predict what we predict; (c) recurrent → TF.js files → recurrent
 // keeps every weight bit for bit; (d) broken files are refused naming the layer and the weight.
 
-import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, existsSync, truncateSync, statSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, existsSync, truncateSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -145,6 +145,32 @@ const BUILT: Built[] = [
       layers.dense({ units: 2, activation: "tanh" }),
     ]),
   },
+  {
+    name: "CNN–LSTM: Conv1D same relu → MaxPooling1D → Conv1D dilated → AveragePooling1D same → LSTM → Dense", input: [3, 16, 2],
+    make: () => new Sequential([
+      layers.input({ shape: [16, 2] }),
+      layers.conv1d({ filters: 5, kernelSize: 3, padding: "same", activation: "relu" }),
+      layers.maxPooling1d({ poolSize: 2 }),
+      layers.conv1d({ filters: 4, kernelSize: 2, dilationRate: 2, activation: "tanh" }),
+      // 6 steps, poolSize 4, strides 3: the last window has 3 real entries and one of padding
+      layers.averagePooling1d({ poolSize: 4, strides: 3, padding: "same" }),
+      layers.lstm({ units: 3 }),
+      layers.dense({ units: 2 }),
+    ]),
+  },
+  {
+    name: "Conv1D strides 2 valid without bias → GlobalMaxPooling1D; Conv1D → GlobalAveragePooling1D", input: [3, 9, 3],
+    make: () => new Sequential([
+      layers.conv1d({ filters: 4, kernelSize: 3, strides: 2, useBias: false, inputShape: [9, 3] }),
+      layers.maxPooling1d({ poolSize: 3, strides: 1, padding: "same" }),
+      layers.conv1d({ filters: 3, kernelSize: 1, activation: "sigmoid" }),
+      layers.averagePooling1d({ poolSize: 2 }),
+      layers.conv1d({ filters: 2, kernelSize: 1 }),
+      layers.globalMaxPooling1d(),
+      layers.repeatVector({ n: 4 }),
+      layers.globalAveragePooling1d(),
+    ]),
+  },
 ];
 
 function inputFor(b: Built, seed: number): Tensor {
@@ -227,6 +253,30 @@ describe("(b) models exported here load in TensorFlow.js and predict what we pre
     ]);
   });
 
+  it("refuses a Conv1D with causal padding, which TF.js cannot run, naming the layer", async () => {
+    // TF.js loads the layer but refuses to run it, as the error says
+    const tc = tf.sequential({ layers: [tf.layers.conv1d({ filters: 2, kernelSize: 2, padding: "causal", inputShape: [4, 1] })] });
+    expect(() => tc.predict(tf.zeros([1, 4, 1]))).toThrow(/CAUSAL padding mode in conv1dWithBias is not implemented/);
+    tc.dispose();
+    const model = new Sequential([layers.conv1d({ filters: 2, kernelSize: 2, padding: "causal", name: "tcn", inputShape: [4, 1] })]);
+    await expect(exportTfjs(model, freshDir())).rejects.toThrow(ConfigError);
+    await expect(exportTfjs(model, freshDir())).rejects.toThrow(/layer "tcn" is a Conv1D with padding "causal"/);
+  });
+
+  it("names Conv1D weights as TF.js does, and TF.js reads the layers' options back", async () => {
+    const model = seeded(BUILT[BUILT.length - 2]!.make(), 9);
+    const dir = freshDir();
+    await exportTfjs(model, dir);
+    const json = JSON.parse(readFileSync(join(dir, "model.json"), "utf8")) as TfjsModelJson;
+    expect(json.weightsManifest[0]!.weights.map((w) => w.name).slice(0, 4)).toEqual(["conv1d/kernel", "conv1d/bias", "conv1d_1/kernel", "conv1d_1/bias"]);
+    const tm = await tf.loadLayersModel(dirHandler(dir), { strict: true });
+    const cfg = (cls: string, k = 0): Record<string, unknown> => tm.layers.filter((l) => l.getClassName() === cls)[k]!.getConfig() as Record<string, unknown>;
+    expect([cfg("Conv1D").kernelSize, cfg("Conv1D").padding, cfg("Conv1D").activation]).toEqual([[3], "same", "relu"]);
+    expect([cfg("Conv1D", 1).dilationRate, cfg("AveragePooling1D").poolSize, cfg("AveragePooling1D").strides, cfg("AveragePooling1D").padding]).toEqual([[2], [4], [3], "same"]);
+    expect(tm.countParams()).toBe(model.countParams());
+    tm.dispose();
+  });
+
   it("refuses a GRU with resetAfter: true, which TF.js cannot load, naming the layer", async () => {
     // TF.js itself refuses the layer, as the error says
     expect(() => tf.layers.gru({ units: 2, resetAfter: true } as unknown as Parameters<typeof tf.layers.gru>[0])).toThrow(/reset_after/);
@@ -277,6 +327,39 @@ describe("(c) recurrent → TF.js files → recurrent keeps every weight", () =>
     }));
     const back = await importTfjs(dir2);
     expect(Array.from(back.parameters)).toEqual(Array.from(model.parameters));
+  });
+});
+
+describe("Conv1D and pooling written by TF.js itself import and predict what TF.js predicts", () => {
+  it("tf.layers conv1d (number kernel_size, strides, dilation) → pooling → global pooling, saved by TF.js", async () => {
+    const tm = tf.sequential({ layers: [
+      tf.layers.conv1d({ filters: 4, kernelSize: 3, strides: 2, padding: "same", activation: "elu", inputShape: [10, 2] }),
+      tf.layers.maxPooling1d({ poolSize: 2, padding: "same" }),
+      tf.layers.conv1d({ filters: 3, kernelSize: 2, dilationRate: 2, useBias: false }),
+      tf.layers.averagePooling1d({ poolSize: 1 }),
+      tf.layers.globalMaxPooling1d({}),
+    ] });
+    let saved: tf.io.ModelArtifacts | undefined;
+    await tm.save(tf.io.withSaveHandler(async (a) => {
+      saved = a;
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: "JSON" } };
+    }));
+    const dir = freshDir();
+    mkdirSync(dir);
+    writeFileSync(join(dir, "w.bin"), new Uint8Array(saved!.weightData as ArrayBuffer));
+    writeFileSync(join(dir, "model.json"), JSON.stringify({
+      modelTopology: saved!.modelTopology, format: saved!.format, generatedBy: saved!.generatedBy,
+      weightsManifest: [{ paths: ["w.bin"], weights: saved!.weightSpecs }],
+    }));
+    const model = await importTfjs(dir);
+    expect(model.layers.map((l) => l.className)).toEqual(["Conv1D", "MaxPooling1D", "Conv1D", "AveragePooling1D", "GlobalMaxPooling1D"]);
+    const c0 = model.layers[0] as layers.Conv1D;
+    expect([c0.kernelSize, c0.strides, c0.padding, c0.activation]).toEqual([3, 2, "same", "elu"]);
+    expect((model.layers[2] as layers.Conv1D).dilationRate).toBe(2);
+    const x = inputFor({ name: "", make: () => model, input: [3, 10, 2] }, 5);
+    const err = rel(model.predict(x).data, (tm.predict(tf.tensor(x.data, [...x.shape])) as tf.Tensor).dataSync());
+    expect(err).toBeLessThan(TOL);
+    tm.dispose();
   });
 });
 
@@ -375,10 +458,10 @@ describe("(d) broken files are refused, naming the layer and the weight", () => 
   const topo = (j: TfjsModelJson): Topo => j.modelTopology as unknown as Topo;
 
   it("an unknown layer", async () => {
-    const dir = broken("simple_rnn", (j) => { topo(j).config.layers[1]!.class_name = "Conv1D"; });
+    const dir = broken("simple_rnn", (j) => { topo(j).config.layers[1]!.class_name = "Conv2D"; });
     const name = topo(JSON.parse(readFileSync(join(dir, "model.json"), "utf8")) as TfjsModelJson).config.layers[1]!.config.name as string;
     await expect(importTfjs(dir)).rejects.toThrow(ModelFormatError);
-    await expect(importTfjs(dir)).rejects.toThrow(new RegExp(`layer "${name}" \\(Conv1D\\): unknown layer class "Conv1D"`));
+    await expect(importTfjs(dir)).rejects.toThrow(new RegExp(`layer "${name}" \\(Conv2D\\): unknown layer class "Conv2D"`));
   });
 
   it("a missing weight", async () => {
