@@ -3,15 +3,21 @@
 // `callbacks.*`, `data.*`, `backend.*`, `forecasting.*`). A top-level name must appear as code
 // (inside backticks or a code block) somewhere in the document; a namespace member must appear as
 // code in the section whose heading names the namespace (e.g. "## Data (`data.*`)").
-// The check runs over runtime values; type-only exports are erased and not seen here.
+// Values are checked on the imported modules; type-only exports (erased at run time) are read from
+// the entries' declarations with the TypeScript compiler and checked by the same rules.
 
 import { describe, it, expect } from "vitest";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import * as nodeEntry from "../../src/index.js";
 import * as browserEntry from "../../src/browser.js";
+import ts from "typescript";
 
 const DOC_PATH = fileURLToPath(new URL("../../docs/api.md", import.meta.url));
+const ENTRY_FILES = {
+  "src/index.ts": fileURLToPath(new URL("../../src/index.ts", import.meta.url)),
+  "src/browser.ts": fileURLToPath(new URL("../../src/browser.ts", import.meta.url)),
+};
 const DOC = readFileSync(DOC_PATH, "utf8");
 
 /** The namespaces of the API; any other namespace-like export must be added here. */
@@ -88,7 +94,52 @@ function check(entry: Record<string, unknown>, markdown: string): Report {
   return report;
 }
 
+/**
+ * The type-only exports of an entry file, top-level and per namespace (a namespace's values are
+ * seen at run time; its types, e.g. `data.Frame`, only here).
+ */
+function typeExports(program: ts.Program, file: string): { top: string[]; members: Record<string, string[]> } {
+  const checker = program.getTypeChecker();
+  const resolve = (s: ts.Symbol) => (s.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(s) : s);
+  const isTypeOnly = (s: ts.Symbol) => !(resolve(s).flags & ts.SymbolFlags.Value);
+  const source = program.getSourceFile(file);
+  if (!source) throw new Error(`${file} is not in the program`);
+  const top: string[] = [];
+  const members: Record<string, string[]> = {};
+  for (const s of checker.getExportsOfModule(checker.getSymbolAtLocation(source)!)) {
+    if (isTypeOnly(s)) top.push(s.name);
+    if ((NAMESPACES as readonly string[]).includes(s.name)) {
+      members[s.name] = checker.getExportsOfModule(resolve(s)).filter(isTypeOnly).map((m) => m.name).sort();
+    }
+  }
+  return { top: top.sort(), members };
+}
+
+/** The undocumented type-only exports, as `Name` or `namespace.Name`. */
+function undocumentedTypes(types: ReturnType<typeof typeExports>, markdown: string): string[] {
+  const all = codeIdentifiers(markdown);
+  const out = types.top.filter((n) => !all.has(n));
+  for (const [ns, names] of Object.entries(types.members)) {
+    const inSection = codeIdentifiers(namespaceSections(markdown, ns));
+    out.push(...names.filter((n) => !inSection.has(n)).map((n) => `${ns}.${n}`));
+  }
+  return out;
+}
+
 describe("docs/api.md documents every public export", () => {
+  const program = ts.createProgram(Object.values(ENTRY_FILES), {
+    module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, target: ts.ScriptTarget.ES2022,
+    strict: true, skipLibCheck: true, noEmit: true, types: ["node"],
+  });
+
+  for (const [label, file] of Object.entries(ENTRY_FILES)) {
+    it(`${label}: every exported type is in docs/api.md`, () => {
+      const types = typeExports(program, file);
+      expect(types.top.length, "type exports found").toBeGreaterThan(10);
+      expect(undocumentedTypes(types, DOC), "types missing from docs/api.md (as code; namespace members in their section)").toEqual([]);
+    });
+  }
+
   for (const [label, entry] of [["src/index.ts", nodeEntry], ["src/browser.ts", browserEntry]] as const) {
     it(`${label}: every export and namespace member is in docs/api.md`, () => {
       const r = check(entry as unknown as Record<string, unknown>, DOC);
@@ -120,6 +171,12 @@ describe("docs/api.md documents every public export", () => {
     // a namespace member mentioned only outside its section does not count
     const outside = drop("makeWindows") + "\n\n## Elsewhere\n`makeWindows`\n";
     expect(added(outside)).toEqual(["data.makeWindows"]);
+    const types = typeExports(program, ENTRY_FILES["src/index.ts"]);
+    const baseTypes = new Set(undocumentedTypes(types, DOC));
+    const addedTypes = (doc: string) => undocumentedTypes(types, doc).filter((n) => !baseTypes.has(n));
+    expect(addedTypes(drop("FitArgs"))).toEqual(["FitArgs"]);
+    expect(addedTypes(drop("WindowOptions"))).toEqual(["data.WindowOptions"]);
+    expect(addedTypes(drop("LstmArgs"))).toEqual(["layers.LstmArgs"]);
     // a section that loses its `ns.*` heading is reported
     expect(check(entry, DOC.replace(/`data\.\*`/g, "data")).missingSections).toEqual(["data"]);
     // prose is not documentation: a name outside code does not count
