@@ -275,7 +275,11 @@ describe("a CNN–LSTM learns; models save, load, count and build from config", 
     layers.dense({ units: 1 }),
   ], { seed: 3 });
 
-  it("conv1d → maxPooling1d → lstm → dense fits a task a mean predictor cannot (validation MSE below a fifth of the variance)", async () => {
+  // Measured (seeded, both backends): validation MSE 0.0018 against a target variance of 0.030. The
+  // same run with the conv's weight gradients dropped (a frozen random conv) ends at 0.0077, without
+  // the conv at 0.019, a mean predictor at 0.030: the bar of a tenth of the variance (0.0030) passes
+  // only the working model.
+  it("conv1d → maxPooling1d → lstm → dense fits a task a mean predictor cannot (validation MSE below a tenth of the variance)", async () => {
     const train = task(512, 1), val = task(256, 2);
     let mean = 0;
     for (const v of val.y.data) mean += v / val.y.size;
@@ -287,8 +291,8 @@ describe("a CNN–LSTM learns; models save, load, count and build from config", 
     await m.fit(train.x, train.y, { epochs: 30, batchSize: 32, verbose: 0 });
     const after = m.evaluate(val.x, val.y).loss!;
     console.log(`CNN–LSTM: validation MSE ${before.toFixed(4)} → ${after.toFixed(4)}, variance of the target ${variance.toFixed(4)}`);
-    expect(after).toBeLessThan(0.2 * variance);
-    expect(after).toBeLessThan(0.2 * before);
+    expect(after).toBeLessThan(0.1 * variance);
+    expect(after).toBeLessThan(0.1 * before);
   });
 
   it("saves and loads with every conv and pooling layer, predicting the same; summary counts as Keras", async () => {
