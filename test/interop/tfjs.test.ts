@@ -361,6 +361,27 @@ describe("Conv1D and pooling written by TF.js itself import and predict what TF.
     expect(err).toBeLessThan(TOL);
     tm.dispose();
   });
+
+  it("a causal Conv1D that TF.js saved (but cannot run) imports with its padding and weights", async () => {
+    const tm = tf.sequential({ layers: [tf.layers.conv1d({ filters: 2, kernelSize: 3, dilationRate: 2, padding: "causal", inputShape: [6, 1] })] });
+    let saved: tf.io.ModelArtifacts | undefined;
+    await tm.save(tf.io.withSaveHandler(async (a) => {
+      saved = a;
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: "JSON" } };
+    }));
+    const dir = freshDir();
+    mkdirSync(dir);
+    writeFileSync(join(dir, "w.bin"), new Uint8Array(saved!.weightData as ArrayBuffer));
+    writeFileSync(join(dir, "model.json"), JSON.stringify({
+      modelTopology: saved!.modelTopology, format: saved!.format, generatedBy: saved!.generatedBy,
+      weightsManifest: [{ paths: ["w.bin"], weights: saved!.weightSpecs }],
+    }));
+    const model = await importTfjs(dir);
+    const c = model.layers[0] as layers.Conv1D;
+    expect([c.padding, c.kernelSize, c.dilationRate, c.padLeft]).toEqual(["causal", 3, 2, 4]);
+    expect(model.getWeights().map((w) => Array.from(w.data))).toEqual(tm.getWeights().map((w) => Array.from(w.dataSync())));
+    tm.dispose();
+  });
 });
 
 describe("stateful layers and other writers' topologies", () => {
