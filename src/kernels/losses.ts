@@ -2,6 +2,7 @@
 // (mean over every output element for regression losses, mean over positions for cross-entropies).
 
 import { ConfigError } from "../tensor/errors.js";
+import type { Tensor } from "../tensor/tensor.js";
 
 export type LossName =
   | "mse" | "mae" | "huber"
@@ -19,12 +20,58 @@ export interface LossSpec {
   delta?: number;
 }
 
+/**
+ * A loss written by the user. There is no automatic differentiation here, so a loss brings its
+ * gradient: `forward` returns one loss per sample ([B] values), `backward` the gradient of each
+ * sample's loss with respect to that sample's predictions (yPred's shape). The model does the
+ * reduction (Keras's sum over the batch divided by the batch size), the sample and class weights
+ * and the sharding of a batch, so a custom loss only ever sees per-sample math.
+ */
+export interface CustomLoss {
+  /** Shown in logs; saved in model.json (the functions are not: pass the loss again when loading). */
+  name: string;
+  /** Per-sample losses, B values for a batch of B samples. */
+  forward(yTrue: Tensor, yPred: Tensor): ArrayLike<number> | Tensor;
+  /** d loss_i / d yPred_i for every sample i: as many values as yPred, in its layout. */
+  backward(yTrue: Tensor, yPred: Tensor): ArrayLike<number> | Tensor;
+}
+
+/** Keras's names (snake_case functions, camelCase, class names) of each loss, compared without case or underscores. */
+const LOSS_ALIASES: Record<LossName, readonly string[]> = {
+  mse: ["mse", "mean_squared_error", "meanSquaredError", "MeanSquaredError"],
+  mae: ["mae", "mean_absolute_error", "meanAbsoluteError", "MeanAbsoluteError"],
+  huber: ["huber", "huber_loss", "Huber"],
+  binaryCrossentropy: ["binaryCrossentropy", "binary_crossentropy", "BinaryCrossentropy"],
+  categoricalCrossentropy: ["categoricalCrossentropy", "categorical_crossentropy", "CategoricalCrossentropy"],
+  sparseCategoricalCrossentropy: ["sparseCategoricalCrossentropy", "sparse_categorical_crossentropy", "SparseCategoricalCrossentropy"],
+};
+
+/** Every name a loss is accepted under (canonical names first). */
+export const LOSS_NAMES: readonly string[] = [...LOSSES, ...Object.values(LOSS_ALIASES).flat().filter((n) => !(LOSSES as readonly string[]).includes(n))];
+
+export const normalName = (s: string): string => s.toLowerCase().replace(/[_\s-]/g, "");
+
+const LOSS_BY_KEY = new Map<string, LossName>(
+  (Object.entries(LOSS_ALIASES) as [LossName, readonly string[]][]).flatMap(([k, names]) => names.map((n) => [normalName(n), k] as [string, LossName])),
+);
+
+/** Our name of a loss given under any of Keras's names, or undefined (models/metrics.ts refuses it with the nearest name). */
+export function lossByName(name: string): LossName | undefined {
+  return LOSS_BY_KEY.get(normalName(name));
+}
+
 const EPS = 1e-7; // Keras's epsilon for clipping probabilities
 
+/** A built-in loss spec with its canonical name; unknown names throw (see models/metrics.ts for the message with the nearest name). */
 export function checkLoss(spec: LossName | LossSpec): LossSpec {
   const s = typeof spec === "string" ? { name: spec } : spec;
-  if (!LOSSES.includes(s.name)) throw new ConfigError(`unknown loss "${s.name as string}"; choose one of ${LOSSES.join(", ")}`);
-  return s;
+  const name = lossByName(s.name);
+  if (!name) throw new ConfigError(`unknown loss "${s.name as string}"; choose one of ${LOSSES.join(", ")}`);
+  return { ...s, name };
+}
+
+export function isCustomLoss(l: unknown): l is CustomLoss {
+  return l !== null && typeof l === "object" && (typeof (l as CustomLoss).forward === "function" || typeof (l as CustomLoss).backward === "function");
 }
 
 /**

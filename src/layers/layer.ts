@@ -93,6 +93,7 @@ export abstract class Layer {
   private scratchOutputs = false;
   private ownerRef: object | null = null;
   private ownerLabel = "";
+  private trainableFlag = true;
 
   constructor(args: LayerArgs = {}) {
     this.name = args.name ?? "";
@@ -149,6 +150,22 @@ export abstract class Layer {
       this.ownerRef = null;
       this.ownerLabel = "";
     }
+  }
+
+  /**
+   * Whether the optimizer updates this layer's weights (Keras's `layer.trainable`). Setting it sets
+   * it on wrapped layers too; a frozen layer's weights keep their values and their optimizer moments.
+   */
+  get trainable(): boolean {
+    return this.trainableFlag;
+  }
+
+  set trainable(on: boolean) {
+    if (typeof on !== "boolean") {
+      throw new ConfigError(`layer "${this.name}": trainable must be true or false, got ${on === null ? "null" : typeof on === "string" ? JSON.stringify(on) : String(on)}`);
+    }
+    this.trainableFlag = on;
+    for (const c of this.children()) c.trainable = on;
   }
 
   /** All parameters, including those of wrapped layers, in Keras's weight order. */

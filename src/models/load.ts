@@ -10,6 +10,18 @@ import { parseOptions, z, str, positiveInt, nonNegativeInt, fmtValue } from "../
 import { fileSystem } from "../io/fs.js";
 import { Sequential } from "./sequential.js";
 import { FORMAT, FORMAT_VERSION, MAGIC, HEADER_BYTES, crc32, type ModelJson } from "./save.js";
+import { Optimizer } from "../optim/optimizers.js";
+import { isCustomLoss, type CustomLoss, type LossSpec } from "../kernels/losses.js";
+import type { CustomMetric, MetricArg, MetricFn } from "./metrics.js";
+
+export interface LoadOptions {
+  /**
+   * The custom loss and metrics a model was compiled with, by the names model.json records
+   * (Keras's `custom_objects`): `{ myLoss, f1 }`. Without them the model loads (it predicts, and
+   * its optimizer state is kept), but fit and evaluate ask for them.
+   */
+  customObjects?: Record<string, CustomLoss | MetricFn | CustomMetric>;
+}
 
 const integer = (): z.ZodNumber => z.number({ error: "must be an integer" }).refine(Number.isInteger, { error: "must be an integer" }) as unknown as z.ZodNumber;
 const object = (what: string): z.ZodType => z.custom((v) => v !== null && typeof v === "object" && !Array.isArray(v), { error: `must be ${what}` });
@@ -18,7 +30,11 @@ const object = (what: string): z.ZodType => z.custom((v) => v !== null && typeof
 const WEIGHTS_FILE = z.string({ error: "must be a file name" })
   .regex(/^weights(-[0-9a-f]{8})?\.bin$/, { error: 'must be "weights-<8 hex digits>.bin" in the model directory (no path)' });
 
-const LAYER_ENTRY = z.object({ className: str(), config: object("a layer config object") }, { error: "must be { className, config }" });
+const LAYER_ENTRY = z.object({
+  className: str(), config: object("a layer config object"),
+  trainable: z.boolean({ error: "must be true or false" }).optional(),
+  trainableChildren: z.array(z.boolean({ error: "must be true or false" }), { error: "must be a list of true / false" }).optional(),
+}, { error: "must be { className, config }" });
 
 const MODEL_JSON = z.object({
   format: z.literal(FORMAT),
@@ -31,6 +47,7 @@ const MODEL_JSON = z.object({
     optimizer: z.custom((v) => typeof v === "string" || (v !== null && typeof v === "object"), { error: "must be an optimizer name or config" }),
     loss: z.custom((v) => typeof v === "string" || (v !== null && typeof v === "object"), { error: "must be a loss name or spec" }),
     metrics: z.array(str(), { error: "must be a list of metric names" }),
+    customMetrics: z.array(str(), { error: "must be a list of metric names" }).optional(),
   }, { error: "must be null or { optimizer, loss, metrics }" }).nullable(),
   training: z.object({
     epochsTrained: nonNegativeInt(), optimizerIterations: nonNegativeInt(), optimizerSlots: nonNegativeInt(),
@@ -42,8 +59,13 @@ const MODEL_JSON = z.object({
 });
 
 /** Load a model saved by `model.save(dir)`, with its optimizer state, ready to predict or resume training. */
-export async function loadModel(dir: string): Promise<Sequential> {
+export async function loadModel(dir: string, opts: LoadOptions = {}): Promise<Sequential> {
   if (typeof dir !== "string" || dir === "") throw new ConfigError(`loadModel: the directory must be a non-empty string, got ${fmtValue(dir)}`);
+  if (opts === null || typeof opts !== "object") throw new ConfigError(`loadModel: options must be an object, got ${fmtValue(opts)}`);
+  const extra = Object.keys(opts).filter((k) => k !== "customObjects");
+  if (extra.length > 0) throw new ConfigError(`loadModel: unknown option${extra.length > 1 ? "s" : ""} ${extra.map((k) => `'${k}'`).join(", ")}; valid options are customObjects`);
+  const customs = opts.customObjects ?? {};
+  if (customs === null || typeof customs !== "object") throw new ConfigError(`loadModel: customObjects must be an object { name: loss or metric }, got ${fmtValue(customs)}`);
   const fs = fileSystem("loadModel");
   const modelPath = fs.join(dir, "model.json");
   const bad = (msg: string, cause?: unknown): ModelFormatError =>
@@ -122,11 +144,57 @@ export async function loadModel(dir: string): Promise<Sequential> {
   });
   if (json.weights.length !== params.length) throw bad(`${modelPath}: "weights" lists ${json.weights.length} arrays, the layers build ${params.length}`);
 
+  json.layers.forEach((e, k) => {
+    const l = model.layers[k]!;
+    if (e.trainable === false) l.trainable = false;
+    else if (e.trainableChildren) {
+      const cs = l.children();
+      if (e.trainableChildren.length !== cs.length) throw bad(`${modelPath}: layers[${k}].trainableChildren lists ${e.trainableChildren.length} flags but ${l.className} wraps ${cs.length} layers`);
+      cs.forEach((c, i) => (c.trainable = e.trainableChildren![i]!));
+    }
+  });
+
   const floats = new Float32Array(bin.buffer.slice(bin.byteOffset + HEADER_BYTES, bin.byteOffset + bin.byteLength));
   model.parameters.set(floats.subarray(0, P));
   if (json.compile) {
+    const c = json.compile;
+    const savedLoss = c.loss as LossSpec | { name: string; custom?: boolean };
+    const customLoss = "custom" in savedLoss && savedLoss.custom === true ? savedLoss.name : null;
+    const customMetrics = new Set(c.customMetrics ?? []);
+    const missing: string[] = [];
+    let loss: LossSpec | CustomLoss | null = savedLoss as LossSpec;
+    if (customLoss !== null) {
+      const given = Object.hasOwn(customs, customLoss) ? customs[customLoss] : undefined;
+      if (given === undefined) loss = null;
+      else if (!isCustomLoss(given)) throw new ConfigError(`loadModel: customObjects.${customLoss} must be the custom loss { name, forward, backward } the model was compiled with, got ${fmtValue(given)}`);
+      else loss = given;
+    }
+    const metrics: MetricArg[] = [];
+    for (const m of c.metrics) {
+      if (!customMetrics.has(m)) {
+        metrics.push(m);
+        continue;
+      }
+      const given = Object.hasOwn(customs, m) ? customs[m] : undefined;
+      if (given === undefined) missing.push(m);
+      else if (typeof given === "function") metrics.push({ name: m, fn: given as MetricFn });
+      else if (given !== null && typeof given === "object" && typeof (given as CustomMetric).fn === "function") metrics.push({ name: m, fn: (given as CustomMetric).fn });
+      else throw new ConfigError(`loadModel: customObjects.${m} must be the metric function the model was compiled with, got ${fmtValue(given)}`);
+    }
     try {
-      model.compile({ optimizer: json.compile.optimizer, loss: json.compile.loss, metrics: json.compile.metrics });
+      const optimizer = new Optimizer(c.optimizer as ConstructorParameters<typeof Optimizer>[0]);
+      if (loss && missing.length === 0) model.compile({ optimizer, loss, metrics });
+      else {
+        // the code of a custom loss or metric is not in the file: keep the optimizer and the
+        // settings, and let fit / evaluate ask for the missing functions
+        const builtins = metrics.filter((m): m is string => typeof m === "string");
+        model.compile({ optimizer, loss: "mse", metrics: builtins });
+        model.loss = loss;
+        const canonical = [...model.metrics];
+        let b = 0;
+        model.metrics = metrics.map((m) => (typeof m === "string" ? canonical[b++]! : (m as CustomMetric)));
+        model.missingCustom = { loss: loss ? null : customLoss, metrics: missing };
+      }
     } catch (e) {
       throw bad(`${modelPath}: compile cannot be restored: ${(e as Error).message}`, e);
     }

@@ -37,8 +37,12 @@ export interface ParallelPool {
    * `runLocal` on the calling thread, the others on workers with the current weights. Worker
    * gradients are added into the model's gradients in shard order (a fixed reduction order, so
    * results depend only on the seed and the thread count); outputs come back in row order.
+   * `w` holds the batch's per-sample loss weights (sampleWeight / classWeight), sharded with the rows.
    */
-  trainStep(x: Tensor, y: Tensor, train: TrainSpec, epoch: number, runLocal: (x: Tensor, y: Tensor) => StepResult): StepResult;
+  trainStep(
+    x: Tensor, y: Tensor, train: TrainSpec, epoch: number,
+    runLocal: (x: Tensor, y: Tensor, w: Float32Array | null) => StepResult, w?: Float32Array | null,
+  ): StepResult;
   /** Inference on a batch split into shards the same way; outputs in row order. */
   predict(x: Tensor, runLocal: (x: Tensor) => Tensor): Tensor;
   close(): void;

@@ -5,7 +5,8 @@
 import { ConfigError } from "../tensor/errors.js";
 import type { LayerConfig } from "../layers/layer.js";
 import type { OptimizerConfig } from "../optim/optimizers.js";
-import type { LossSpec } from "../kernels/losses.js";
+import { isCustomLoss, type LossSpec } from "../kernels/losses.js";
+import type { Layer } from "../layers/layer.js";
 import { fileSystem, type FileSystem } from "../io/fs.js";
 import { parseOptions, options, bool, fmtValue } from "../layers/options.js";
 import type { Sequential } from "./sequential.js";
@@ -21,8 +22,16 @@ export interface ModelJson {
   name: string;
   seed: number;
   inputShape: number[];
-  layers: { className: string; config: LayerConfig }[];
-  compile: { optimizer: OptimizerConfig; loss: LossSpec; metrics: string[] } | null;
+  /**
+   * `trainable: false` marks a frozen layer (written only then); `trainableChildren` the flags of a
+   * wrapper's wrapped layers when some differ from the wrapper's own.
+   */
+  layers: { className: string; config: LayerConfig; trainable?: boolean; trainableChildren?: boolean[] }[];
+  /**
+   * A custom loss is saved as its name with `custom: true`, custom metrics by name in
+   * `customMetrics` (also listed in `metrics`): their code must be passed again when loading.
+   */
+  compile: { optimizer: OptimizerConfig; loss: LossSpec | { name: string; custom: true }; metrics: string[]; customMetrics?: string[] } | null;
   training: { epochsTrained: number; optimizerIterations: number; optimizerSlots: number };
   weights: { name: string; shape: number[] }[];
   /** `weights-<crc32>.bin`: a new name per content, so model.json alone decides which weights are current. */
@@ -70,10 +79,8 @@ export async function saveModel(model: Sequential, dir: string, opts: { overwrit
     name: model.name,
     seed: model.seed,
     inputShape: model.inputShape!,
-    layers: model.layers.map((l) => ({ className: l.className, config: l.getConfig() })),
-    compile: model.optimizer && model.loss
-      ? { optimizer: model.optimizer.getConfig(), loss: model.loss, metrics: [...model.metrics] }
-      : null,
+    layers: model.layers.map(layerEntry),
+    compile: compileEntry(model),
     training: {
       epochsTrained: model.epochsTrained,
       optimizerIterations: model.optimizer?.iterations ?? 0,
@@ -109,6 +116,28 @@ export async function saveModel(model: Sequential, dir: string, opts: { overwrit
     }
     for (const name of names) if (WEIGHTS_NAME.test(name) && name !== json.weightsFile) fs.remove(fs.join(dir, name));
   }
+}
+
+function layerEntry(l: Layer): ModelJson["layers"][number] {
+  const e: ModelJson["layers"][number] = { className: l.className, config: l.getConfig() };
+  if (!l.trainable) e.trainable = false;
+  else if (l.children().some((c) => !c.trainable)) e.trainableChildren = l.children().map((c) => c.trainable);
+  return e;
+}
+
+/** The compile settings; custom functions by name (a model loaded without them keeps the names in `missingCustom`). */
+function compileEntry(model: Sequential): ModelJson["compile"] {
+  if (!model.optimizer) return null;
+  const miss = model.missingCustom;
+  if (!model.loss && !miss?.loss) return null;
+  const loss = model.loss
+    ? isCustomLoss(model.loss) ? { name: model.loss.name, custom: true as const } : model.loss
+    : { name: miss!.loss!, custom: true as const };
+  const metrics = model.metrics.map((m) => (typeof m === "string" ? m : m.name));
+  const custom = model.metrics.filter((m) => typeof m !== "string").map((m) => (m as { name: string }).name);
+  if (miss) for (const m of miss.metrics) if (!metrics.includes(m)) metrics.push(m);
+  if (miss) custom.push(...miss.metrics.filter((m) => !custom.includes(m)));
+  return { optimizer: model.optimizer.getConfig(), loss, metrics, ...(custom.length ? { customMetrics: custom } : {}) };
 }
 
 /** The names this library gives weights files (never delete anything else). */

@@ -6,8 +6,9 @@ import { Rng } from "../tensor/rng.js";
 import { ConfigError, NonFiniteError, ShapeError, fmtShape } from "../tensor/errors.js";
 import { Layer, Input, RecurrentLayer, LSTM, GRU, namePrefix, type LstmInternals, type GruInternals } from "../layers/index.js";
 import { Optimizer, type OptimizerConfig, type OptimizerName, type OptimizerState } from "../optim/optimizers.js";
-import { checkLoss, type LossName, type LossSpec } from "../kernels/losses.js";
-import { MetricAccumulator, checkMetric, type MetricName } from "./metrics.js";
+import { isCustomLoss, type CustomLoss, type LossName, type LossSpec } from "../kernels/losses.js";
+import { checkMetricArg, metricTracker, resolveLossName, valuesOf, type CustomMetric, type MetricArg, type MetricName, type MetricTracker } from "./metrics.js";
+import type { Param } from "../layers/layer.js";
 import { type Callback, type Logs, TerminateOnNaN } from "./callbacks.js";
 import { ProgressLogger, defaultProgress, type ProgressRenderer, type RunContext, type TrainEnd } from "./progress.js";
 import { saveModel } from "./save.js";
@@ -48,11 +49,19 @@ export interface SequentialOptions {
 
 export interface CompileArgs {
   optimizer: OptimizerConfig | OptimizerName | Optimizer;
-  loss: LossName | LossSpec;
-  metrics?: string[];
+  /** A loss name (ours or Keras's: "mse", "mean_squared_error", "binary_crossentropy", ...), `{ name, fromLogits?, delta? }`, or a custom loss `{ name, forward, backward }`. */
+  loss: LossName | string | LossSpec | (Omit<LossSpec, "name"> & { name: string }) | CustomLoss;
+  /** Metric names (ours or Keras's: "mae", "acc", ...), named functions `(yTrue, yPred) => per-sample values`, or `{ name, fn }`. */
+  metrics?: MetricArg[];
 }
 
 export type Data = Tensor | NestedArray;
+
+/** One weight per sample: a [N] tensor, an array or a typed array. */
+export type SampleWeight = Tensor | ArrayLike<number> | NestedArray;
+
+/** Weight of each class id (sparse ids, the argmax of one-hot targets, or 0 / 1 for binary targets); classes not listed weigh 1. */
+export type ClassWeight = Record<number | string, number>;
 
 export interface FitArgs {
   /** Epochs to run in this call (default 1); with `initialEpoch`, the epoch to stop before. */
@@ -61,7 +70,16 @@ export interface FitArgs {
   batchSize?: number;
   /** Fraction of the samples, taken from the end before shuffling, held out for validation. */
   validationSplit?: number;
-  validationData?: [Data, Data];
+  /** [x, y] or [x, y, sampleWeight] (the weights scale the validation loss as in training). */
+  validationData?: [Data, Data] | [Data, Data, SampleWeight];
+  /**
+   * Per-sample weights ([N]): each sample's loss is multiplied by its weight, and a batch's loss is
+   * the sum of the weighted losses divided by the batch size (Keras's reduction, not a division
+   * by the sum of the weights). With validationSplit the held-out part keeps its weights.
+   */
+  sampleWeight?: SampleWeight;
+  /** Per-class weights for class targets (training only, as in Keras); multiplies sampleWeight. */
+  classWeight?: ClassWeight;
   /** Shuffle the training samples every epoch. Default true. */
   shuffle?: boolean;
   callbacks?: Callback[];
@@ -96,9 +114,13 @@ export interface History {
 export interface EvaluateArgs {
   /** Samples per forward pass. Default 32. */
   batchSize?: number;
+  /** Per-sample weights of the loss ([N]); metrics stay unweighted, as Keras's `metrics`. */
+  sampleWeight?: SampleWeight;
 }
 
-export interface PredictArgs extends EvaluateArgs {
+export interface PredictArgs {
+  /** Samples per forward pass. Default 32. */
+  batchSize?: number;
   /** Write the predictions here (shape [samples, ...output]) instead of a new tensor: with it, predict allocates nothing per call. */
   out?: Tensor;
 }
@@ -119,11 +141,20 @@ const LOSS = z.union([
   options({ name: str(), fromLogits: bool().optional(), delta: z.number({ error: "must be a positive number" }).refine((d) => d > 0 && Number.isFinite(d), { error: "must be a positive number" }).optional() }),
 ], { error: "must be a loss name or { name, fromLogits?, delta? }" });
 
+const CUSTOM_LOSS = z.looseObject({
+  name: z.string({ error: "must be a non-empty string" }).min(1, { error: "must be a non-empty string" }),
+  forward: fn(),
+  backward: fn(),
+}, { error: "must be { name, forward, backward }" });
+
 const COMPILE_OPTIONS = options({
   optimizer: z.custom((v) => typeof v === "string" || (v !== null && typeof v === "object"), { error: "must be an optimizer name, { type, ... } or an Optimizer" }),
-  loss: LOSS,
-  metrics: z.array(str(), { error: "must be a list of metric names" }).optional(),
+  loss: anyValue("a loss name, { name, fromLogits?, delta? } or a custom loss { name, forward, backward }"),
+  metrics: z.array(anyValue("a metric"), { error: "must be a list of metric names" }).optional(),
 });
+
+const SAMPLE_WEIGHT = z.custom((v) => v instanceof Tensor || ArrayBuffer.isView(v) || Array.isArray(v), { error: "must be a [N] tensor or array of weights" });
+const CLASS_WEIGHT = z.record(z.string(), z.number({ error: "must be a non-negative number" }).refine((n) => Number.isFinite(n) && n >= 0, { error: "must be a non-negative number" }), { error: "must be an object { class: weight }" });
 
 const CALLBACK_METHODS = ["onTrainBegin", "onTrainEnd", "onEpochBegin", "onEpochEnd", "onBatchBegin", "onBatchEnd"] as const;
 
@@ -143,7 +174,10 @@ const FIT_OPTIONS = options({
   epochs: nonNegativeInt().optional(),
   batchSize: positiveInt().optional(),
   validationSplit: z.number({ error: "must be in (0, 1)" }).refine((s) => s === 0 || (s > 0 && s < 1), { error: "must be in (0, 1)" }).optional(),
-  validationData: z.tuple([anyValue("inputs"), anyValue("targets")], { error: "must be [x, y]" }).optional(),
+  // [x, y] or [x, y, sampleWeight]; the third element is checked with the other weights
+  validationData: z.custom((v) => Array.isArray(v) && (v.length === 2 || v.length === 3) && v[0] !== undefined && v[1] !== undefined, { error: "must be [x, y]" }).optional(),
+  sampleWeight: SAMPLE_WEIGHT.optional(),
+  classWeight: CLASS_WEIGHT.optional(),
   shuffle: bool().optional(),
   callbacks: z.array(CALLBACK, { error: "must be a list of callbacks" }).optional(),
   verbose: VERBOSE.optional(),
@@ -152,11 +186,28 @@ const FIT_OPTIONS = options({
   run: options({ label: str(), index: nonNegativeInt(), count: positiveInt() }).optional(),
 });
 
+// sampleWeight is checked on its own (below, and against the data by sampleWeights): the strict
+// schema keeps the options a misspelt key is told about to the ones every call takes.
 const EVALUATE_OPTIONS = options({ batchSize: positiveInt().optional() });
 const PREDICT_OPTIONS = options({
   batchSize: positiveInt().optional(),
   out: z.custom<Tensor>((v) => v instanceof Tensor, { error: "must be a Tensor" }).optional(),
 });
+
+/** A loss argument as a built-in spec (canonical name) or a checked custom loss. */
+function checkLossArg(loss: unknown): LossSpec | CustomLoss {
+  if (typeof loss === "string") return { name: resolveLossName(loss) };
+  if (typeof loss === "function") {
+    throw new ConfigError(`compile: loss is a plain function; without automatic differentiation a loss must bring its gradient: pass { name, forward(yTrue, yPred) → one loss per sample, backward(yTrue, yPred) → d loss_i / d yPred }`);
+  }
+  if (isCustomLoss(loss)) {
+    parseOptions(options({ loss: CUSTOM_LOSS }), { loss }, "compile");
+    return loss;
+  }
+  const spec = parseOptions(options({ loss: LOSS }), { loss }, "compile").loss as LossSpec | string;
+  const s = typeof spec === "string" ? { name: spec } : { ...spec };
+  return { ...s, name: resolveLossName(s.name) };
+}
 
 /** Mix a seed with integers into a new 32-bit seed (per-layer, per-epoch random streams). */
 export function mixSeed(seed: number, a: number, b: number): number {
@@ -176,8 +227,14 @@ export class Sequential {
   /** Gradients, same layout as `parameters`. */
   gradients: Float32Array = new Float32Array(0);
   optimizer: Optimizer | null = null;
-  loss: LossSpec | null = null;
-  metrics: MetricName[] = [];
+  loss: LossSpec | CustomLoss | null = null;
+  /** Built-in metric names (canonical) and custom metrics, in the order given to compile. */
+  metrics: (MetricName | CustomMetric)[] = [];
+  /**
+   * Set by loadModel when the model was saved compiled with custom functions it was not given
+   * again: their names. fit and evaluate refuse to run until compile() is called with them.
+   */
+  missingCustom: { loss: string | null; metrics: string[] } | null = null;
   /** Set by callbacks to end training after the current epoch. */
   stopTraining = false;
   /** Epochs trained so far (saved with the model, for resuming). */
@@ -303,6 +360,12 @@ export class Sequential {
   private poolFor(batch: number, flopPerParam: number, what: string): ParallelPool | null {
     const host = parallelHost();
     const stateful = this.layers.some((l) => l instanceof RecurrentLayer && l.stateful);
+    // a custom loss is code: it cannot be sent to worker threads, so training runs here
+    const custom = flopPerParam === 6 && isCustomLoss(this.loss);
+    if (custom && typeof this.threads === "number" && this.threads > 1) {
+      throw new ConfigError(`${what}: a custom loss ("${this.loss!.name}") runs on the calling thread only (functions cannot be sent to worker threads); use threads: 1 or "auto"`);
+    }
+    if (custom) return null;
     let threads: number;
     if (this.threads === "auto") {
       const steps = this.inputShapeValue!.length >= 2 ? this.inputShapeValue![0]! : 1;
@@ -350,9 +413,20 @@ export class Sequential {
 
   compile(args: CompileArgs): void {
     parseOptions(COMPILE_OPTIONS, args, "compile");
-    this.optimizer = args.optimizer instanceof Optimizer ? args.optimizer : new Optimizer(args.optimizer);
-    this.loss = checkLoss(args.loss);
-    this.metrics = (args.metrics ?? []).map(checkMetric);
+    const optimizer = args.optimizer instanceof Optimizer ? args.optimizer : new Optimizer(args.optimizer);
+    const loss = checkLossArg(args.loss);
+    const metrics = (args.metrics ?? []).map((m, k) => checkMetricArg(m, k));
+    const seen = new Set<string>(["loss"]);
+    for (const m of metrics) {
+      const name = typeof m === "string" ? m : m.name;
+      if (name === "loss") throw new ConfigError(`compile: a metric cannot be named "loss" (the loss's own key in logs and history); rename it`);
+      if (seen.has(name)) throw new ConfigError(`compile: metric "${name}" is given twice; give each metric once, under its own name`);
+      seen.add(name);
+    }
+    this.optimizer = optimizer;
+    this.loss = loss;
+    this.metrics = metrics;
+    this.missingCustom = null;
   }
 
   /** Forward through every layer. */
@@ -381,16 +455,106 @@ export class Sequential {
    * the returned loss is this slice's share of that mean (slices' losses sum to the batch loss).
    * `fit` runs it on whole batches; worker threads run it on their shards.
    */
-  trainStep(x: Tensor, y: Tensor, globalBatch = x.shape[0]!): { loss: number; output: Tensor } {
+  trainStep(x: Tensor, y: Tensor, globalBatch = x.shape[0]!, sampleWeight: Float32Array | null = null): { loss: number; output: Tensor } {
     const loss = this.requireCompiled("trainStep").loss;
     const out = this.forward(x, true);
     const grad = new Float32Array(out.size);
-    const share = x.shape[0]! / globalBatch;
-    const l = this.backend.loss({ spec: loss, pred: out.data, target: y.data, classes: this.classes(), grad }) * share;
+    const l = this.batchLoss(loss, out, y, sampleWeight, grad, globalBatch, "trainStep");
     if (!Number.isFinite(l)) return { loss: l, output: out };
-    if (share !== 1) for (let i = 0; i < grad.length; i++) grad[i] *= share;
     this.backward(new Tensor(grad, out.shape));
     return { loss: l, output: out };
+  }
+
+  /**
+   * Σ_i w_i · loss_i / divisor over the samples of a batch (w_i = 1 without weights), where loss_i
+   * is sample i's mean loss over its outputs: with divisor = the batch size this is Keras's
+   * reduction (sum over batch size), and shards of a batch sum to the whole batch's loss. Writes
+   * the gradient of that value w.r.t. the predictions into `grad` when given. A sample of weight 0
+   * is skipped (neither its loss nor its gradient is computed).
+   */
+  private batchLoss(loss: LossSpec | CustomLoss, out: Tensor, y: Tensor, w: Float32Array | null, grad: Float32Array | null, divisor: number, what: string): number {
+    const B = out.shape[0]!;
+    const classes = this.classes();
+    if (w && w.length !== B) throw new ShapeError(`${what}: ${w.length} sample weights for a batch of ${B} samples`);
+    if (isCustomLoss(loss)) {
+      const yt = new Tensor(y.data.slice(), y.shape), yp = new Tensor(out.data.slice(), out.shape);
+      const ls = valuesOf(loss.forward(yt, yp), B, `loss "${loss.name}": forward`, "one loss per sample");
+      let s = 0;
+      for (let i = 0; i < B; i++) if (!w || w[i] !== 0) s += (w ? w[i]! : 1) * ls[i]!;
+      if (grad && Number.isFinite(s)) {
+        const g = valuesOf(loss.backward(yt, yp), out.size, `loss "${loss.name}": backward`, `the gradient of each sample's loss, in yPred's shape ${fmtShape(out.shape)}`);
+        const per = out.size / B;
+        for (let i = 0; i < B; i++) {
+          const k = (w ? w[i]! : 1) / divisor;
+          for (let j = i * per; j < (i + 1) * per; j++) grad[j] = k === 0 ? 0 : g[j]! * k;
+        }
+      }
+      return s / divisor;
+    }
+    if (!w) {
+      const share = B / divisor;
+      const l = this.backend.loss({ spec: loss, pred: out.data, target: y.data, classes, grad }) * share;
+      if (grad && share !== 1 && Number.isFinite(l)) for (let i = 0; i < grad.length; i++) grad[i] *= share;
+      return l;
+    }
+    const per = out.size / B, tper = y.size / B;
+    let s = 0;
+    for (let i = 0; i < B; i++) {
+      const wi = w[i]!;
+      const g = grad ? grad.subarray(i * per, (i + 1) * per) : null;
+      if (wi === 0) {
+        g?.fill(0);
+        continue;
+      }
+      const li = this.backend.loss({ spec: loss, pred: out.data.subarray(i * per, (i + 1) * per), target: y.data.subarray(i * tper, (i + 1) * tper), classes, grad: g });
+      s += wi * li;
+      if (g) {
+        const k = wi / divisor;
+        for (let j = 0; j < g.length; j++) g[j] *= k;
+      }
+    }
+    return s / divisor;
+  }
+
+  /**
+   * The [start, end) ranges of the flat buffers the optimizer may change: the weights of layers
+   * with `trainable` true (and, in a wrapper, of wrapped layers that are). Undefined when every
+   * weight is trainable.
+   */
+  trainableRanges(): [number, number][] | undefined {
+    const frozen = this.frozenParams();
+    if (frozen.size === 0) return undefined;
+    const ranges: [number, number][] = [];
+    let off = 0;
+    for (const p of this.layers.flatMap((l) => l.allParams())) {
+      if (!frozen.has(p)) {
+        const last = ranges[ranges.length - 1];
+        if (last && last[1] === off) last[1] = off + p.size;
+        else ranges.push([off, off + p.size]);
+      }
+      off += p.size;
+    }
+    return ranges;
+  }
+
+  /** Weights the optimizer must not change: every weight of a frozen layer, wrapped layers included. */
+  private frozenParams(): Set<Param> {
+    const frozen = new Set<Param>();
+    const visit = (l: Layer, parentFrozen: boolean): void => {
+      const f = parentFrozen || !l.trainable;
+      const children = l.children();
+      const inChildren = new Set(children.flatMap((c) => c.allParams()));
+      if (f) for (const p of l.allParams()) if (!inChildren.has(p)) frozen.add(p);
+      for (const c of children) visit(c, f);
+    };
+    for (const l of this.layers) visit(l, false);
+    return frozen;
+  }
+
+  /** Parameters the optimizer updates (Keras's "Trainable params"). */
+  countTrainableParams(): number {
+    const frozen = this.frozenParams();
+    return this.layers.flatMap((l) => l.allParams()).reduce((s, p) => s + (frozen.has(p) ? 0 : p.size), 0);
   }
 
   countParams(): number {
@@ -445,7 +609,13 @@ export class Sequential {
     if (!this.built) throw new ConfigError(`${what}: the model is not built yet; start it with layers.input({ shape }) or call fit/predict first`);
   }
 
-  private requireCompiled(what: string): { loss: LossSpec; optimizer: Optimizer } {
+  private requireCompiled(what: string): { loss: LossSpec | CustomLoss; optimizer: Optimizer } {
+    const miss = this.missingCustom;
+    if (miss) {
+      const names = [...(miss.loss ? [miss.loss] : []), ...miss.metrics];
+      const parts = [...(miss.loss ? [`the custom loss "${miss.loss}"`] : []), ...(miss.metrics.length ? [`the custom metric${miss.metrics.length > 1 ? "s" : ""} ${miss.metrics.map((m) => `"${m}"`).join(", ")}`] : [])];
+      throw new ConfigError(`${what}: this model was saved compiled with ${parts.join(" and ")}, whose code a model file cannot hold; pass ${names.length > 1 ? "them" : "it"} again: loadModel(dir, { customObjects: { ${names.join(", ")} } }), or model.compile({ optimizer: model.optimizer, loss, metrics }) (passing model.optimizer keeps its saved moments)`);
+    }
     if (!this.loss || !this.optimizer) throw new ConfigError(`${what}: call compile({ optimizer, loss }) first`);
     return { loss: this.loss, optimizer: this.optimizer };
   }
@@ -457,7 +627,8 @@ export class Sequential {
     }
     const out = this.outputShape!;
     const got = y.shape.slice(1);
-    const sparse = this.loss?.name === "sparseCategoricalCrossentropy";
+    if (isCustomLoss(this.loss)) return; // a custom loss reads targets of any per-sample shape
+    const sparse = this.isSparse();
     const ok = sparse
       ? shapesEqual(got, out.slice(0, -1)) || shapesEqual(got, [...out.slice(0, -1), 1])
       : shapesEqual(got, out);
@@ -486,6 +657,63 @@ export class Sequential {
     return { x, y };
   }
 
+  private isSparse(): boolean {
+    return !isCustomLoss(this.loss) && this.loss?.name === "sparseCategoricalCrossentropy";
+  }
+
+  private trackers(): MetricTracker[] {
+    const sparse = this.isSparse();
+    return this.metrics.map((m) => metricTracker(m, sparse));
+  }
+
+  /**
+   * Per-sample weights for n samples as a Float32Array, or null without any: `sampleWeight` times
+   * the weight of each sample's class in `classWeight` (class ids from sparse targets, the argmax
+   * of one-hot targets, or the rounded value of a single binary target, as Keras reads them).
+   */
+  private sampleWeights(sw: SampleWeight | undefined, cw: ClassWeight | undefined, y: Tensor, what: string, label = "sampleWeight"): Float32Array | null {
+    const n = y.shape[0]!;
+    let w: Float32Array | null = null;
+    if (sw !== undefined) {
+      if (!(sw instanceof Tensor || ArrayBuffer.isView(sw) || Array.isArray(sw))) throw new ConfigError(`${what}: ${label} must be a [N] tensor or array of weights, got ${fmtValue(sw)}`);
+      const t = sw instanceof Tensor ? sw : ArrayBuffer.isView(sw) ? new Tensor(Float32Array.from(sw as ArrayLike<number>), [(sw as ArrayLike<number>).length]) : toTensor(sw as NestedArray, `${what}: ${label}`);
+      if (!(t.shape.length === 1 || (t.shape.length === 2 && t.shape[1] === 1)) || t.shape[0] !== n) {
+        throw new ShapeError(`${what}: ${label} has shape ${fmtShape(t.shape)}; it needs one weight per sample: [${n}]`);
+      }
+      for (let i = 0; i < n; i++) {
+        const v = t.data[i]!;
+        if (!(Number.isFinite(v) && v >= 0)) throw new ConfigError(`${what}: ${label}[${i}] must be a finite non-negative number, got ${v}`);
+      }
+      w = Float32Array.from(t.data);
+    }
+    if (cw !== undefined) {
+      const table = new Map<number, number>();
+      for (const [k, v] of Object.entries(cw)) {
+        const id = Number(k);
+        if (!Number.isInteger(id) || id < 0) throw new ConfigError(`${what}: classWeight keys must be class ids (integers >= 0), got ${JSON.stringify(k)}`);
+        table.set(id, v);
+      }
+      const per = y.size / n;
+      if (y.rank > 2) {
+        throw new ConfigError(`${what}: classWeight needs one class per sample, but the targets have shape ${fmtShape(y.shape)} (a class per time step); weight the samples with sampleWeight instead`);
+      }
+      if (isCustomLoss(this.loss) || !["binaryCrossentropy", "categoricalCrossentropy", "sparseCategoricalCrossentropy"].includes(this.loss!.name)) {
+        throw new ConfigError(`${what}: classWeight applies to class targets (binaryCrossentropy, categoricalCrossentropy, sparseCategoricalCrossentropy); the loss is "${this.loss!.name}" — use sampleWeight`);
+      }
+      w ??= new Float32Array(n).fill(1);
+      for (let i = 0; i < n; i++) {
+        let c: number;
+        if (per === 1) c = Math.round(y.data[i]!);
+        else {
+          c = 0;
+          for (let j = 1; j < per; j++) if (y.data[i * per + j]! > y.data[i * per + c]!) c = j;
+        }
+        w[i] *= table.get(c) ?? 1;
+      }
+    }
+    return w;
+  }
+
   private classes(): number {
     const out = this.outputShape!;
     return out[out.length - 1]!;
@@ -504,6 +732,7 @@ export class Sequential {
   private async runFit(xIn: Data, yIn: Data, args: FitArgs): Promise<History> {
     const { loss, optimizer } = this.requireCompiled("fit");
     let { x, y } = this.prepareData(xIn, yIn, "fit");
+    let w = this.sampleWeights(args.sampleWeight, undefined, y, "fit");
     // Without initialEpoch a call continues the model's count: `epochs` more, numbered from
     // epochsTrained, so a second fit draws new shuffles and dropout masks (they are seeded by the
     // epoch) and a split run equals the straight one. With initialEpoch, Keras's meaning: run
@@ -514,8 +743,10 @@ export class Sequential {
 
     let xv: Tensor | null = null;
     let yv: Tensor | null = null;
+    let wv: Float32Array | null = null;
     if (args.validationData) {
       ({ x: xv, y: yv } = this.prepareData(args.validationData[0], args.validationData[1], "fit", true));
+      wv = this.sampleWeights(args.validationData[2], undefined, yv, "fit", "validationData[2] (sample weights)");
     } else if (args.validationSplit) {
       const s = args.validationSplit;
       if (!(s > 0 && s < 1)) throw new ConfigError(`fit: validationSplit must be in (0, 1), got ${s}`);
@@ -526,6 +757,16 @@ export class Sequential {
       yv = y.slice0(cut, n);
       x = x.slice0(0, cut);
       y = y.slice0(0, cut);
+      if (w) {
+        wv = w.slice(cut, n);
+        w = w.slice(0, cut);
+      }
+    }
+    // class weights weigh the training samples only (Keras)
+    if (args.classWeight !== undefined) {
+      const cw = this.sampleWeights(undefined, args.classWeight, y, "fit");
+      if (w && cw) for (let i = 0; i < w.length; i++) w[i] *= cw[i]!;
+      else w = cw;
     }
 
     const n = x.shape[0]!;
@@ -537,7 +778,7 @@ export class Sequential {
     if (logger) callbacks.push(logger);
     for (const c of callbacks) c.model = this;
     const quietOnNaN = callbacks.some((c) => c instanceof TerminateOnNaN);
-    const accs = this.metrics.map((m) => new MetricAccumulator(m, loss.name === "sparseCategoricalCrossentropy"));
+    const accs = this.trackers();
     const classes = this.classes();
     const history: History = { epoch: [], history: {} };
     // The last consistent point (weights and optimizer state before the latest step) to go back
@@ -548,7 +789,8 @@ export class Sequential {
     this.stopTraining = false;
 
     const pool = this.poolFor(Math.min(batchSize, n), 6, "fit");
-    const trainSpec = { loss, targetShape: y.shape.slice(1) as number[] };
+    const trainSpec = { loss: loss as LossSpec, targetShape: y.shape.slice(1) as number[] };
+    const wBatch = w ? new Float32Array(Math.min(batchSize, n)) : null;
     let stoppedBy: TrainEnd["stoppedBy"];
     for (const c of callbacks) await c.onTrainBegin?.({});
     for (let epoch = initialEpoch; epoch < epochs && !this.stopTraining; epoch++) {
@@ -563,10 +805,15 @@ export class Sequential {
         for (const c of callbacks) await c.onBatchBegin?.(b, {});
         const xb = x.gather0(order, lo, hi);
         const yb = y.gather0(order, lo, hi);
+        let wb: Float32Array | null = null;
+        if (w && wBatch) {
+          wb = wBatch.subarray(0, hi - lo);
+          for (let i = lo; i < hi; i++) wb[i - lo] = w[order[i]!]!;
+        }
         this.zeroGrads();
         const { loss: l, output: out } = pool
-          ? pool.trainStep(xb, yb, trainSpec, epoch, (xs, ys) => this.trainStep(xs, ys, hi - lo))
-          : this.trainStep(xb, yb);
+          ? pool.trainStep(xb, yb, trainSpec, epoch, (xs, ys, ws) => this.trainStep(xs, ys, hi - lo, ws), wb)
+          : this.trainStep(xb, yb, hi - lo, wb);
         if (!Number.isFinite(l)) {
           const first = epoch === initialEpoch && b === 0;
           if (!first) {
@@ -585,10 +832,10 @@ export class Sequential {
         }
         lastGood.set(this.parameters);
         lastGoodOpt = optimizer.snapshot(lastGoodOpt);
-        optimizer.step(this.parameters, this.gradients, this.backend);
+        optimizer.step(this.parameters, this.gradients, this.backend, this.trainableRanges());
         lossSum += l * (hi - lo);
         seen += hi - lo;
-        for (const a of accs) a.update(out.data, yb.data, classes);
+        for (const a of accs) a.update(out, yb, classes);
         const batchLogs: Logs = { loss: lossSum / seen };
         accs.forEach((a) => (batchLogs[a.name] = a.result()));
         for (const c of callbacks) await c.onBatchEnd?.(b, batchLogs);
@@ -597,7 +844,7 @@ export class Sequential {
       const logs: Logs = { loss: lossSum / seen };
       accs.forEach((a) => (logs[a.name] = a.result()));
       if (xv && yv) {
-        const v = this.evaluate(xv, yv, { batchSize });
+        const v = this.evaluate(xv, yv, { batchSize, ...(wv ? { sampleWeight: wv } : {}) });
         for (const [k, val] of Object.entries(v)) logs[`val_${k}`] = val;
       }
       this.epochsTrained = epoch + 1;
@@ -644,24 +891,31 @@ export class Sequential {
 
   /** Loss and metrics over a data set, in inference mode. */
   evaluate(xIn: Data, yIn: Data, args: EvaluateArgs = {}): Record<string, number> {
-    parseOptions(EVALUATE_OPTIONS, args, "evaluate");
+    if (args !== null && typeof args === "object" && "sampleWeight" in args) {
+      const { sampleWeight, ...rest } = args;
+      parseOptions(EVALUATE_OPTIONS, rest, "evaluate");
+      parseOptions(options({ sampleWeight: SAMPLE_WEIGHT }), { sampleWeight }, "evaluate");
+    } else {
+      parseOptions(EVALUATE_OPTIONS, args, "evaluate");
+    }
     return this.withScratch(() => this.runEvaluate(xIn, yIn, args));
   }
 
   private runEvaluate(xIn: Data, yIn: Data, args: EvaluateArgs): Record<string, number> {
     const loss = this.requireCompiled("evaluate").loss;
     const { x, y } = this.prepareData(xIn, yIn, "evaluate");
+    const w = this.sampleWeights(args.sampleWeight, undefined, y, "evaluate");
     const batchSize = args.batchSize ?? 32;
     const classes = this.classes();
-    const accs = this.metrics.map((m) => new MetricAccumulator(m, loss.name === "sparseCategoricalCrossentropy"));
+    const accs = this.trackers();
     const n = x.shape[0]!;
     let s = 0;
     for (let lo = 0; lo < n; lo += batchSize) {
       const hi = Math.min(n, lo + batchSize);
       const out = this.inferBatch(x.slice0(lo, hi), batchSize);
       const yb = y.slice0(lo, hi);
-      s += this.backend.loss({ spec: loss, pred: out.data, target: yb.data, classes, grad: null }) * (hi - lo);
-      for (const a of accs) a.update(out.data, yb.data, classes);
+      s += this.batchLoss(loss, out, yb, w ? w.subarray(lo, hi) : null, null, 1, "evaluate");
+      for (const a of accs) a.update(out, yb, classes);
     }
     const res: Record<string, number> = { loss: s / n };
     for (const a of accs) res[a.name] = a.result();
@@ -734,6 +988,7 @@ export class Sequential {
     const cell = (s: string, i: number): string => (i === 2 ? s.padStart(w[i]! - 1) + " " : " " + s.padEnd(w[i]! - 1));
     const line = (l: string, m: string, r: string, f: string): string => l + w.map((n) => f.repeat(n)).join(m) + r;
     const total = this.countParams();
+    const trainable = this.countTrainableParams();
     const bytes = (n: number): string => {
       const b = n * 4;
       return b >= 1024 * 1024 ? `${(b / 1024 / 1024).toFixed(2)} MB` : b >= 1024 ? `${(b / 1024).toFixed(2)} KB` : `${b.toFixed(2)} B`;
@@ -749,8 +1004,8 @@ export class Sequential {
       ]),
       line("└", "┴", "┘", "─"),
       ` Total params: ${total.toLocaleString("en-US")} (${bytes(total)})`,
-      ` Trainable params: ${total.toLocaleString("en-US")} (${bytes(total)})`,
-      ` Non-trainable params: 0 (0.00 B)`,
+      ` Trainable params: ${trainable.toLocaleString("en-US")} (${bytes(trainable)})`,
+      ` Non-trainable params: ${(total - trainable).toLocaleString("en-US")} (${bytes(total - trainable)})`,
     ];
     return out.join("\n");
   }

@@ -14,13 +14,13 @@ import {
 // ctrl[0]: the worker's state
 export const BOOT = 0, IDLE = 1, RUN = 2, DONE = 3, FAILED = 4, EXIT = 5;
 // ctrl[1..]: the call
-export const MODE = 1, EPOCH = 2, ROWS = 3, GLOBAL = 4, Y_PER = 5;
+export const MODE = 1, EPOCH = 2, ROWS = 3, GLOBAL = 4, Y_PER = 5, WEIGHTED = 6;
 export const TRAIN = 1, PREDICT = 2;
 const BOOT_TIMEOUT_MS = 120_000;
 
 /** Shared memory of one worker; data buffers are replaced (and re-sent) when a call needs more room. */
 export interface WorkerBuffers {
-  ctrl: SharedArrayBuffer; // Int32 [state, mode, epoch, rows, globalBatch, yPer]
+  ctrl: SharedArrayBuffer; // Int32 [state, mode, epoch, rows, globalBatch, yPer, weighted]
   loss: SharedArrayBuffer; // Float64 [1]
   params: SharedArrayBuffer; // Float32 [P], one for all workers
   grads: SharedArrayBuffer; // Float32 [P]
@@ -31,6 +31,7 @@ export interface CallSetup {
   x: SharedArrayBuffer; // Float32 [rows · xPer]
   y: SharedArrayBuffer; // Float32 [rows · yPer]
   out: SharedArrayBuffer; // Float32 [rows · outPer]
+  w: SharedArrayBuffer; // Float32 [rows]: per-sample loss weights
   loss: TrainSpec["loss"] | null;
 }
 
@@ -44,6 +45,7 @@ interface Slot {
   x: Float32Array;
   y: Float32Array;
   out: Float32Array;
+  w: Float32Array;
 }
 
 /** What a worker is started with. */
@@ -107,7 +109,7 @@ class ThreadPool implements ParallelPool {
       this.slots.push({
         worker, errors: errors.port1, setup: setup.port1,
         ctrl: new Int32Array(bufs.ctrl), loss: new Float64Array(bufs.loss), grads: new Float32Array(bufs.grads),
-        x: empty, y: empty, out: empty,
+        x: empty, y: empty, out: empty, w: empty,
       });
     }
     try {
@@ -118,11 +120,14 @@ class ThreadPool implements ParallelPool {
     }
   }
 
-  trainStep(x: Tensor, y: Tensor, train: TrainSpec, epoch: number, runLocal: (x: Tensor, y: Tensor) => StepResult): StepResult {
+  trainStep(
+    x: Tensor, y: Tensor, train: TrainSpec, epoch: number,
+    runLocal: (x: Tensor, y: Tensor, w: Float32Array | null) => StepResult, w: Float32Array | null = null,
+  ): StepResult {
     const B = x.shape[0]!;
-    this.dispatch(x, y, TRAIN, epoch, train.loss);
+    this.dispatch(x, y, TRAIN, epoch, train.loss, w);
     const [lo0, hi0] = shardRange(B, this.threads, 0);
-    const local = runLocal(x.slice0(lo0, hi0), y.slice0(lo0, hi0));
+    const local = runLocal(x.slice0(lo0, hi0), y.slice0(lo0, hi0), w ? w.subarray(lo0, hi0) : null);
     const out = this.gather(B, local.output, "train");
     let loss = local.loss;
     const g = this.gradients;
@@ -143,7 +148,7 @@ class ThreadPool implements ParallelPool {
   }
 
   /** Publish the weights and each worker's shard, then wake the workers. */
-  private dispatch(x: Tensor, y: Tensor | null, mode: number, epoch: number, loss: TrainSpec["loss"] | null): void {
+  private dispatch(x: Tensor, y: Tensor | null, mode: number, epoch: number, loss: TrainSpec["loss"] | null, w: Float32Array | null = null): void {
     const B = x.shape[0]!;
     const yPer = y ? y.size / B : 0;
     this.params.set(this.parameters);
@@ -153,17 +158,19 @@ class ThreadPool implements ParallelPool {
       const [lo, hi] = shardRange(B, this.threads, k + 1);
       const rows = hi - lo;
       if (rows === 0) return; // fewer rows than threads: this one stays idle
-      if (slot.x.length < rows * this.xPer || slot.y.length < rows * yPer || slot.out.length < rows * this.outPer || newLoss) {
+      if (slot.x.length < rows * this.xPer || slot.y.length < rows * yPer || slot.out.length < rows * this.outPer || slot.w.length < rows || newLoss) {
         const cap = Math.max(rows, slot.out.length / this.outPer);
         const setup: CallSetup = {
           x: new SharedArrayBuffer(4 * cap * this.xPer), y: new SharedArrayBuffer(4 * cap * Math.max(yPer, 1)),
-          out: new SharedArrayBuffer(4 * cap * this.outPer), loss: this.loss,
+          out: new SharedArrayBuffer(4 * cap * this.outPer), w: new SharedArrayBuffer(4 * cap), loss: this.loss,
         };
-        slot.x = new Float32Array(setup.x); slot.y = new Float32Array(setup.y); slot.out = new Float32Array(setup.out);
+        slot.x = new Float32Array(setup.x); slot.y = new Float32Array(setup.y); slot.out = new Float32Array(setup.out); slot.w = new Float32Array(setup.w);
         slot.setup.postMessage(setup);
       }
       slot.x.set(x.data.subarray(lo * this.xPer, hi * this.xPer));
       if (y) slot.y.set(y.data.subarray(lo * yPer, hi * yPer));
+      if (w) slot.w.set(w.subarray(lo, hi));
+      slot.ctrl[WEIGHTED] = w ? 1 : 0;
       slot.ctrl[MODE] = mode;
       slot.ctrl[EPOCH] = epoch;
       slot.ctrl[ROWS] = rows;

@@ -7,7 +7,7 @@ import { Tensor } from "../tensor/tensor.js";
 import { Sequential } from "../models/sequential.js";
 import { fromConfig } from "../layers/index.js";
 import {
-  BOOT, IDLE, RUN, DONE, FAILED, EXIT, MODE, EPOCH, ROWS, GLOBAL, Y_PER, TRAIN, type WorkerData, type CallSetup,
+  BOOT, IDLE, RUN, DONE, FAILED, EXIT, MODE, EPOCH, ROWS, GLOBAL, Y_PER, WEIGHTED, TRAIN, type WorkerData, type CallSetup,
 } from "./threads.js";
 
 const { spec, bufs, shard, errors, setup } = workerData as WorkerData;
@@ -15,7 +15,7 @@ const ctrl = new Int32Array(bufs.ctrl);
 const lossOut = new Float64Array(bufs.loss);
 const params = new Float32Array(bufs.params);
 const grads = new Float32Array(bufs.grads);
-let xs: Float32Array = new Float32Array(0), ys: Float32Array = new Float32Array(0), outs: Float32Array = new Float32Array(0);
+let xs: Float32Array = new Float32Array(0), ys: Float32Array = new Float32Array(0), outs: Float32Array = new Float32Array(0), ws: Float32Array = new Float32Array(0);
 
 function fail(e: unknown): void {
   errors.postMessage(e instanceof Error ? `${e.name}: ${e.message}` : String(e));
@@ -44,7 +44,7 @@ function serve(): void {
     try {
       for (let m = receiveMessageOnPort(setup); m; m = receiveMessageOnPort(setup)) {
         const s = m.message as CallSetup;
-        xs = new Float32Array(s.x); ys = new Float32Array(s.y); outs = new Float32Array(s.out);
+        xs = new Float32Array(s.x); ys = new Float32Array(s.y); outs = new Float32Array(s.out); ws = new Float32Array(s.w);
         if (s.loss) model.compile({ optimizer: "sgd", loss: s.loss });
       }
       const rows = ctrl[ROWS]!;
@@ -58,7 +58,7 @@ function serve(): void {
         const yPer = ctrl[Y_PER]!;
         const y = new Tensor(ys.slice(0, rows * yPer), [rows, yPer]);
         model.zeroGrads();
-        const r = model.trainStep(x, y, ctrl[GLOBAL]!);
+        const r = model.trainStep(x, y, ctrl[GLOBAL]!, ctrl[WEIGHTED] === 1 ? ws.slice(0, rows) : null);
         lossOut[0] = r.loss;
         grads.set(model.gradients);
         outs.set(r.output.data);

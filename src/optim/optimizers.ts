@@ -147,17 +147,39 @@ export class Optimizer {
   /**
    * One update of `w` from gradients `g` (same layout), run by `backend` (the model's: its slots
    * are allocated there too). Clips `g` in place first.
+   *
+   * `trainable` lists the [start, end) ranges of `w` the step may change (a model's unfrozen
+   * layers). Outside them the gradients are zeroed before clipping (so the global norm is the
+   * trainable weights' norm, as in Keras), and the weights and their slots (moments) are left
+   * untouched: not even Adam's momentum or AdamW's decay moves a frozen weight. Omitted: all of `w`.
    */
-  step(w: Float32Array, g: Float32Array, backend: Backend = referenceBackend): void {
+  step(w: Float32Array, g: Float32Array, backend: Backend = referenceBackend, trainable?: ReadonlyArray<readonly [number, number]>): void {
     this.ensureSlots(w.length);
+    if (trainable) {
+      let at = 0;
+      for (const [a, b] of trainable) {
+        if (a > at) g.fill(0, at, a);
+        at = b;
+      }
+      if (at < g.length) g.fill(0, at);
+    }
     if (this.config.clipNorm !== undefined || this.config.clipValue !== undefined) clipGradients(g, this.config.clipNorm, this.config.clipValue, backend);
     this.iterations++;
     const c = this.config;
-    backend.optimizerUpdate({
-      rule: this.type, w, g, slots: this.slots, learningRate: this.learningRate,
-      momentum: c.momentum, nesterov: c.nesterov, rho: c.rho, beta1: c.beta1, beta2: c.beta2,
-      epsilon: c.epsilon, weightDecay: c.weightDecay, iteration: this.iterations,
-    });
+    const update = (lo: number, hi: number): void => {
+      const whole = lo === 0 && hi === w.length;
+      backend.optimizerUpdate({
+        rule: this.type,
+        w: whole ? w : w.subarray(lo, hi),
+        g: whole ? g : g.subarray(lo, hi),
+        slots: whole ? this.slots : this.slots.map((s) => s.subarray(lo, hi)),
+        learningRate: this.learningRate,
+        momentum: c.momentum, nesterov: c.nesterov, rho: c.rho, beta1: c.beta1, beta2: c.beta2,
+        epsilon: c.epsilon, weightDecay: c.weightDecay, iteration: this.iterations,
+      });
+    };
+    if (!trainable) update(0, w.length);
+    else for (const [a, b] of trainable) if (b > a) update(a, b);
   }
 }
 
