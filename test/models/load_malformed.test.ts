@@ -55,7 +55,7 @@ describe("model.json fields", () => {
     ["a layer without config", (j) => delete j.layers[1].config, /model\.json: layers\[1\]\.config is required/],
     ["a layer config that is null", (j) => (j.layers[1].config = null), /model\.json: layers\[1\]\.config must be a layer config object, got null/],
     ["a negative input dimension", (j) => (j.inputShape = [5, -2]), /model\.json: inputShape\[1\] must be a positive integer, got -2/],
-    ["an unknown layer class", (j) => (j.layers[1].className = "Conv1D"), /layers\[1\] \(Conv1D\) cannot be built: unknown layer class "Conv1D"/],
+    ["an unknown layer class", (j) => (j.layers[1].className = "Conv2D"), /layers\[1\] \(Conv2D\) cannot be built: unknown layer class "Conv2D"/],
     ["a misspelt layer option", (j) => (j.layers[1].config.unitz = 3), /layers\[1\] \(LSTM\) cannot be built: lstm: unknown option 'unitz' — did you mean 'units'\?/],
     ["units of the wrong type", (j) => (j.layers[1].config.units = "3"), /layers\[1\] \(LSTM\) cannot be built: lstm: units must be a positive integer, got "3"/],
     ["a huge layer (no gigabyte allocation)", (j) => (j.layers[1].config.units = 3e7), /layers do not build .*takes the parameter count past the \d+ parameters there are/],
