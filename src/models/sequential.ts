@@ -188,7 +188,7 @@ const FIT_OPTIONS = options({
 
 // sampleWeight is checked on its own (below, and against the data by sampleWeights): the strict
 // schema keeps the options a misspelt key is told about to the ones every call takes.
-const EVALUATE_OPTIONS = options({ batchSize: positiveInt().optional() });
+const EVALUATE_OPTIONS = options({ batchSize: positiveInt().optional(), sampleWeight: SAMPLE_WEIGHT.optional() });
 const PREDICT_OPTIONS = options({
   batchSize: positiveInt().optional(),
   out: z.custom<Tensor>((v) => v instanceof Tensor, { error: "must be a Tensor" }).optional(),
@@ -891,13 +891,7 @@ export class Sequential {
 
   /** Loss and metrics over a data set, in inference mode. */
   evaluate(xIn: Data, yIn: Data, args: EvaluateArgs = {}): Record<string, number> {
-    if (args !== null && typeof args === "object" && "sampleWeight" in args) {
-      const { sampleWeight, ...rest } = args;
-      parseOptions(EVALUATE_OPTIONS, rest, "evaluate");
-      parseOptions(options({ sampleWeight: SAMPLE_WEIGHT }), { sampleWeight }, "evaluate");
-    } else {
-      parseOptions(EVALUATE_OPTIONS, args, "evaluate");
-    }
+    parseOptions(EVALUATE_OPTIONS, args, "evaluate");
     return this.withScratch(() => this.runEvaluate(xIn, yIn, args));
   }
 

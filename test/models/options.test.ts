@@ -90,7 +90,7 @@ describe("fit, evaluate and predict", () => {
     expect(await refusal(() => m.predict(x, any({ batchsize: 2 })))).toBe("predict: unknown option 'batchsize' — did you mean 'batchSize'?");
     expect(await refusal(() => m.predict(x, any({ out: [1, 2] })))).toBe("predict: out must be a Tensor, got [1,2]");
     expect(await refusal(() => m.evaluate(x, y, any({ batchSize: 2.5 })))).toBe("evaluate: batchSize must be a positive integer, got 2.5");
-    expect(await refusal(() => m.evaluate(x, y, any({ verbose: 0 })))).toBe("evaluate: unknown option 'verbose'; valid options are batchSize");
+    expect(await refusal(() => m.evaluate(x, y, any({ verbose: 0 })))).toBe("evaluate: unknown option 'verbose'; valid options are batchSize, sampleWeight");
   });
 });
 
