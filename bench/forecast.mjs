@@ -4,12 +4,13 @@
 // origin's training span, lag 12 monthly, 4 quarterly, else 1) and sMAPE, and the means.
 //
 //   node --import tsx bench/forecast.mjs [--series a,b] [--no-recurrent] [--recurrent-budget MIN]
-//                                        [--recurrent-series a,b] [--out FILE.json]
+//                                        [--recurrent-series a,b] [--methods a,b] [--out FILE.json]
 //
 // Methods: naive, seasonal naive, drift (src/forecast/baselines.ts); ses, holt, damped (on the
 // M4-style seasonally adjusted series), ets (automatic, AICc), theta, comb
 // (src/forecast/stats); and recurrent's default forecaster, forecast() with its defaults and
-// the suite's horizon. recurrent is CPU-heavy: --recurrent-budget stops starting new series once
+// the suite's horizon, whose 80 % and 95 % split-conformal intervals are checked against the
+// actual values of every origin (a coverage table after the sMAPE one). recurrent is CPU-heavy: --recurrent-budget stops starting new series once
 // that many minutes have gone to it; series it did not run are reported as such, never filled in.
 
 import { writeFileSync, mkdirSync } from "node:fs";
@@ -43,15 +44,37 @@ const METHODS = {
   theta: STAT_METHODS.theta,
   comb: STAT_METHODS.comb,
 };
-const names = [...Object.keys(METHODS), ...(runRecurrent ? ["recurrent"] : [])];
+// --methods naive,recurrent runs only those (e.g. recurrent's interval coverage without the costly ETS).
+const onlyMethods = opt.methods ? String(opt.methods).split(",") : null;
+const names = [...Object.keys(METHODS), ...(runRecurrent ? ["recurrent"] : [])].filter((k) => !onlyMethods || onlyMethods.includes(k));
 
 const toMs = (d) => Date.parse(`${d}T00:00:00Z`);
+// Intervals of recurrent's future forecasts, by series and origin (history length).
+const intervalsBySeries = {};
 function recurrentFn(s) {
+  const iv = (intervalsBySeries[s.name] = {});
   return async (history, h) => {
     const dates = s.dates.slice(0, history.length).map(toMs);
     const r = await forecast({ name: s.name, dates, values: history, freq: s.freq }, { horizon: h, verbose: 0 });
+    iv[history.length] = r.future;
     return r.future.map((p) => p.value);
   };
+}
+/** Share of the forecast values inside their 80 % and 95 % intervals, over every origin and step of one series. */
+function coverageOf(s) {
+  const iv = intervalsBySeries[s.name];
+  if (!iv) return null;
+  let in80 = 0, in95 = 0, k = 0;
+  for (const [len, future] of Object.entries(iv)) {
+    future.forEach((p, h) => {
+      const y = s.values[Number(len) + h];
+      if (y === undefined || p.lo80 === undefined) return;
+      k++;
+      if (y >= p.lo80 && y <= p.hi80) in80++;
+      if (y >= p.lo95 && y <= p.hi95) in95++;
+    });
+  }
+  return k > 0 ? { c80: (100 * in80) / k, c95: (100 * in95) / k, n: k } : null;
 }
 
 const t0 = performance.now();
@@ -80,8 +103,10 @@ for (const s of suite) {
     timeMs[k] += dt;
     if (k === "recurrent") recurrentMs += dt;
   }
+  if (typeof row.scores.recurrent?.mase === "number") row.coverage = coverageOf(s);
   rows.push(row);
-  log(`${s.name}: ` + names.map((k) => `${k} ${row.scores[k]?.mase?.toFixed(3) ?? "-"}`).join("  "));
+  log(`${s.name}: ` + names.map((k) => `${k} ${row.scores[k]?.mase?.toFixed(3) ?? "-"}`).join("  ") +
+    (row.coverage ? `  coverage 80% ${row.coverage.c80.toFixed(1)} 95% ${row.coverage.c95.toFixed(1)} (${row.coverage.n} values)` : ""));
 }
 const wall = (performance.now() - t0) / 1000;
 
@@ -108,6 +133,17 @@ function table(metric, fmt) {
 }
 console.log(`## MASE (M4 definition; mean over origins)\n\n${table("mase", f3)}\n`);
 console.log(`## sMAPE (0–200, over every forecast value)\n\n${table("smape", f2)}\n`);
+const covered = rows.filter((r) => r.coverage);
+if (covered.length > 0) {
+  const lines = ["| series | freq | H×k | values | 80 % interval | 95 % interval |", "|---|---|---:|---:|---:|---:|"];
+  for (const r of covered) lines.push(`| ${r.name} | ${r.freq} | ${r.horizon}×${r.origins} | ${r.coverage.n} | ${r.coverage.c80.toFixed(1)} | ${r.coverage.c95.toFixed(1)} |`);
+  const mean = (k) => covered.reduce((a, r) => a + r.coverage[k], 0) / covered.length;
+  const n = covered.reduce((a, r) => a + r.coverage.n, 0);
+  const pooled = (k) => covered.reduce((a, r) => a + (r.coverage[k] * r.coverage.n) / 100, 0) / n * 100;
+  lines.push(`| **mean over series** | | | ${n} | ${mean("c80").toFixed(1)} | ${mean("c95").toFixed(1)} |`);
+  lines.push(`| **pooled over values** | | | ${n} | ${pooled("c80").toFixed(1)} | ${pooled("c95").toFixed(1)} |`);
+  console.log(`## recurrent's interval coverage (% of forecast values inside)\n\n${lines.join("\n")}\n`);
+}
 console.log(`Wall time ${wall.toFixed(1)} s; per method (s): ${names.map((k) => `${k} ${(timeMs[k] / 1000).toFixed(1)}`).join(", ")}`);
 
 if (opt.out) {

@@ -6,7 +6,7 @@ import { bundledDataPath } from "../forecast/bundled.js";
 import { futureCsv } from "../forecast/saved.js";
 import { forecast, type ForecastOptions, type ForecastResult, type ModelPreset } from "../forecast/index.js";
 import type { Frequency, Aggregation } from "../data/index.js";
-import { metricsTable, asciiChart } from "./terminal.js";
+import { metricsTable, asciiChart, coverageLine } from "./terminal.js";
 import { writeReport } from "../report/html.js";
 import { prepareOutDir, outPath } from "./out.js";
 import { writeFileAtomic } from "../node/fs.js";
@@ -50,6 +50,7 @@ export function forecastJson(r: ForecastResult): Record<string, unknown> {
     rolling: r.rolling,
     future: r.future,
     metrics: r.metrics,
+    intervals: r.intervals,
   };
 }
 
@@ -109,6 +110,7 @@ export async function runForecast(csv: string | undefined, opts: ForecastCliOpti
     if (!opts.quiet) out.write(`\n${result.report.summary}\n`);
     out.write(`\nRolling-origin backtest: ${result.rolling.length} origins × ${result.horizon} steps (lookback ${result.lookback}, season ${result.season}, ${result.model}, ${result.strategy})\n`);
     out.write(metricsTable(result.metrics) + "\n");
+    out.write(coverageLine(result.intervals.coverage) + "\n");
     const test = result.report.test;
     if (test.length > 1 && !opts.quiet) {
       out.write(`\nTest span, one step ahead: actual vs ${result.model}\n`);

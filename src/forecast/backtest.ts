@@ -4,6 +4,7 @@
 import { DataError } from "../tensor/errors.js";
 import { naive, seasonalNaive, drift } from "./baselines.js";
 import { maseScale, mae, scoreAll, type Metrics } from "./metrics.js";
+import { statBaselineForecasts, type StatBaseline } from "./stat_baselines.js";
 
 /** Maps the history up to an origin (inclusive; `history.length − 1` is the origin) to H values. */
 export type ForecastFn = (history: Float64Array, origin: number) => number[];
@@ -52,26 +53,42 @@ export function rollingOrigin(values: ArrayLike<number>, fn: ForecastFn, opts: R
   return { origins, forecasts };
 }
 
-export type MethodName = "model" | "naive" | "seasonalNaive" | "drift";
+/** The model and the simple baselines, always scored. */
+export type CoreMethod = "model" | "naive" | "seasonalNaive" | "drift";
+/** Every method a backtest scores: the core ones and the statistical baselines (ses, holt, damped, ets, theta, comb). */
+export type MethodName = CoreMethod | StatBaseline;
+/** A record with every core method and the statistical baselines that could be fitted. */
+export type ByMethod<T> = Record<CoreMethod, T> & Partial<Record<StatBaseline, T>>;
 
 export interface BacktestScores {
   /** Forecasts of each method, same layout as {@link RollingOrigin.forecasts}. */
-  forecasts: Record<MethodName, number[][]>;
+  forecasts: ByMethod<number[][]>;
   /** Over every (origin, step) pair. */
-  metrics: Record<MethodName, Metrics>;
+  metrics: ByMethod<Metrics>;
   /** MAE of each method at each horizon step (index h = step h + 1). */
-  maeByStep: Record<MethodName, number[]>;
+  maeByStep: ByMethod<number[]>;
+  /** The ETS model automatic selection chose on the training span. */
+  etsModel?: string;
+  /** Statistical baselines left out or refit at some origins, and why. */
+  notes: string[];
+}
+
+export interface ScoreOptions {
+  /** Also score the statistical baselines (ses, holt, damped, ets, theta, comb). Default true. */
+  statistical?: boolean;
 }
 
 /**
- * Scores model forecasts from {@link rollingOrigin} beside the naive, seasonal naive and drift
- * baselines run from the same origins; MASE is scaled on the training span (before the test span).
+ * Scores model forecasts from {@link rollingOrigin} beside the baselines run from the same
+ * origins — naive, seasonal naive, drift and the statistical classics (see stat_baselines.ts:
+ * fitted once on the training span, run over each origin's history); MASE is scaled on the
+ * training span (before the test span).
  */
-export function scoreBacktest(values: ArrayLike<number>, run: RollingOrigin, horizon: number, season: number): BacktestScores {
+export function scoreBacktest(values: ArrayLike<number>, run: RollingOrigin, horizon: number, season: number, opts: ScoreOptions = {}): BacktestScores {
   const H = horizon;
   const start = run.origins[0]! + 1;
   const scale = maseScale(Float64Array.from({ length: start }, (_, i) => values[i]!), season);
-  const forecasts: Record<MethodName, number[][]> = { model: run.forecasts, naive: [], seasonalNaive: [], drift: [] };
+  const forecasts: ByMethod<number[][]> = { model: run.forecasts, naive: [], seasonalNaive: [], drift: [] };
   for (const o of run.origins) {
     const hist = Float64Array.from({ length: o + 1 }, (_, i) => values[i]!);
     forecasts.naive.push(naive(hist, H));
@@ -79,14 +96,23 @@ export function scoreBacktest(values: ArrayLike<number>, run: RollingOrigin, hor
     forecasts.seasonalNaive.push(hist.length >= season ? seasonalNaive(hist, H, season) : naive(hist, H));
     forecasts.drift.push(drift(hist, H));
   }
+  const notes: string[] = [];
+  let etsModel: string | undefined;
+  if (opts.statistical ?? true) {
+    const stat = statBaselineForecasts(values, run.origins, H, season);
+    Object.assign(forecasts, stat.forecasts);
+    notes.push(...stat.notes);
+    etsModel = stat.etsModel;
+  }
   const actual = run.origins.flatMap((o) => Array.from({ length: H }, (_, h) => values[o + 1 + h]!));
-  const metrics = {} as Record<MethodName, Metrics>;
-  const maeByStep = {} as Record<MethodName, number[]>;
+  const metrics = {} as ByMethod<Metrics>;
+  const maeByStep = {} as ByMethod<number[]>;
   for (const k of Object.keys(forecasts) as MethodName[]) {
-    metrics[k] = scoreAll(actual, forecasts[k].flat(), scale);
+    const f = forecasts[k]!;
+    metrics[k] = scoreAll(actual, f.flat(), scale);
     maeByStep[k] = Array.from({ length: H }, (_, h) =>
-      mae(run.origins.map((o) => values[o + 1 + h]!), forecasts[k].map((f) => f[h]!)),
+      mae(run.origins.map((o) => values[o + 1 + h]!), f.map((r) => r[h]!)),
     );
   }
-  return { forecasts, metrics, maeByStep };
+  return { forecasts, metrics, maeByStep, notes, ...(etsModel ? { etsModel } : {}) };
 }

@@ -269,7 +269,8 @@ function evaluatePrepared(model: Sequential, p: Prepared): Record<string, Metric
     return Array.from(scaler.inverseTransformFeature(model.predict(new Tensor(x, [1, L, 1])).data, 0));
   };
   const run = rollingOrigin(series.values, forecastFrom, { horizon: H, testSize: series.values.length - trainEnd });
-  return scoreBacktest(series.values, run, H, season).metrics;
+  // The three simple baselines: the statistical ones are the forecaster's (scoreBacktest's default).
+  return scoreBacktest(series.values, run, H, season, { statistical: false }).metrics;
 }
 
 export async function loadRun(runDir: string, csvOverride?: string): Promise<{ run: RunFile; model: Sequential; prepared: Prepared }> {

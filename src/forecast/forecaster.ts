@@ -1,6 +1,7 @@
 // forecast(): one call from a regular series to a backtested neural forecast — defaults derived
-// from the frequency, a rolling-origin backtest against naive, seasonal naive and drift, the
-// forecast past the end of the data, and everything the report draws.
+// from the frequency, a rolling-origin backtest against naive, seasonal naive, drift and the
+// statistical classics (SES, Holt, damped, automatic ETS, Theta, Comb), the forecast past the end
+// of the data with split-conformal 80 % and 95 % intervals, and everything the report draws.
 
 import { ConfigError, DataError } from "../tensor/errors.js";
 import type { Sequential } from "../models/sequential.js";
@@ -8,11 +9,12 @@ import type { ProgressRenderer } from "../models/progress.js";
 import { formatDate, seasonLength, isFrequency, type Frequency, type Timestamp } from "../data/index.js";
 import type { ForecastReportData } from "../report/types.js";
 import type { Metrics } from "./metrics.js";
-import { rollingOrigin, scoreBacktest, testStart, type BacktestScores } from "./backtest.js";
+import { rollingOrigin, scoreBacktest, testStart, type BacktestScores, type ByMethod } from "./backtest.js";
+import { conformalIntervals, type IntervalSummary } from "./intervals.js";
 import { MODEL_PRESETS, type ModelPreset } from "./presets.js";
 import { NetworkEnsemble, MIN_WINDOWS, type NetworkSpec, type Strategy } from "./network.js";
 import { buildReport } from "./report.js";
-import { Forecaster } from "./saved.js";
+import { Forecaster, type Future } from "./saved.js";
 
 export interface ForecastOptions {
   /** H: steps to forecast. Default by frequency ({@link DEFAULT_HORIZON}). */
@@ -68,10 +70,19 @@ export interface ForecastResult {
   oneShot: number[];
   /** One row per origin: the last training point, +1, …, n−1−H, each from the true history up to it. */
   rolling: number[][];
-  /** H steps past the end of the data. */
-  future: { date: string; value: number }[];
-  /** Over every rolling forecast (all origins and steps). */
-  metrics: { model: Metrics; naive: Metrics; seasonalNaive: Metrics; drift: Metrics };
+  /** H steps past the end of the data, each with its 80 % and 95 % interval (lo80, hi80, lo95, hi95). */
+  future: Future;
+  /**
+   * Over every rolling forecast (all origins and steps): the model, naive, seasonal naive, drift,
+   * and the statistical baselines ses, holt, damped, ets, theta, comb (one that could not be
+   * fitted is absent, and the notes say why).
+   */
+  metrics: ByMethod<Metrics>;
+  /**
+   * The split-conformal intervals: half-widths per step calibrated on every backtest origin's
+   * errors, and their coverage measured over the backtest with earlier origins' errors only.
+   */
+  intervals: IntervalSummary;
   /** Training curve of the first network of the backtest. */
   history: { loss: number[]; val_loss?: number[] };
   /** The networks that made `future` (refit on all data unless refit is false). */
@@ -203,11 +214,13 @@ export async function forecast(series: SeriesInput, opts: ForecastOptions = {}):
   const trainSeconds = (performance.now() - t0) / 1000;
   const run = rollingOrigin(values, (history) => net.forecast(history), { horizon: H, testSize });
   const scores: BacktestScores = scoreBacktest(values, run, H, spec.season);
+  const intervals = conformalIntervals(values, run.origins, run.forecasts);
+  const { coverage: _coverage, ...widths } = intervals;
 
   const t1 = performance.now();
   const final = opts.refit === false ? net : await net.refit(values);
   const refitSeconds = (performance.now() - t1) / 1000;
-  const forecaster = new Forecaster(final, { name: series.name, dates: series.dates, values, freq });
+  const forecaster = new Forecaster(final, { name: series.name, dates: series.dates, values, freq }, undefined, undefined, widths);
   const future = forecaster.predict();
 
   const p = net.transform.profile;
@@ -221,7 +234,15 @@ export async function forecast(series: SeriesInput, opts: ForecastOptions = {}):
     opts.refit === false
       ? "future forecast from the backtested networks (refit: false)"
       : `future forecast from the networks refit on all ${n} points for the same epochs (${refitSeconds.toFixed(1)} s)`,
+    `statistical baselines fitted once on the training span and run over each origin's history` +
+      (scores.etsModel ? `; automatic ETS chose ${scores.etsModel}` : ""),
+    ...scores.notes,
   );
+  for (const level of ["80", "95"] as const) {
+    if (!intervals.exact[level]) {
+      notes.push(`the ${level} % interval is the largest backtest error at each step: ${run.origins.length} origins are too few for its finite-sample guarantee (${level === "80" ? 4 : 19} needed); lengthen --test-size`);
+    }
+  }
 
   const metrics = scores.metrics;
   const result: Omit<ForecastResult, "report"> = {
@@ -234,7 +255,8 @@ export async function forecast(series: SeriesInput, opts: ForecastOptions = {}):
     oneShot: run.forecasts[0]!,
     rolling: run.forecasts,
     future,
-    metrics: { model: metrics.model, naive: metrics.naive, seasonalNaive: metrics.seasonalNaive, drift: metrics.drift },
+    metrics: { ...metrics },
+    intervals,
     history: net.members[0]!.history,
     models: final.members.map((m) => m.model),
     forecaster,

@@ -4,6 +4,7 @@
 import { formatDate, type Frequency, type Timestamp } from "../data/index.js";
 import type { ForecastReportData } from "../report/types.js";
 import type { BacktestScores } from "./backtest.js";
+import { STAT_BASELINES, type StatBaseline } from "./stat_baselines.js";
 import type { ForecastResult } from "./forecaster.js";
 
 const FREQ_WORD: Record<Frequency, string> = { day: "daily", week: "weekly", month: "monthly", quarter: "quarterly", year: "yearly" };
@@ -25,6 +26,9 @@ export function buildReport(r: ReportInput): ForecastReportData {
   const { dates, values, freq } = series;
   const label = (i: number): string => formatDate(dates[i]!, freq);
   const H = result.horizon;
+  // The statistical baseline with the lowest backtest MAE, drawn beside the model by step.
+  const best = STAT_BASELINES.filter((k) => scores.metrics[k] !== undefined)
+    .reduce<StatBaseline | undefined>((a, k) => (a === undefined || scores.metrics[k]!.mae < scores.metrics[a]!.mae ? k : a), undefined);
   const out: ForecastReportData = {
     title: `${series.name}, ${FREQ_WORD[freq]}`,
     target: series.name,
@@ -48,15 +52,22 @@ export function buildReport(r: ReportInput): ForecastReportData {
       actual: r.trainEnd + h < values.length ? values[r.trainEnd + h]! : null,
       predicted,
     })),
-    future: result.future.map((f) => ({ date: f.date, value: f.value })),
+    future: result.future.map((f) => ({
+      date: f.date,
+      value: f.value,
+      ...(f.lo95 !== undefined && f.hi95 !== undefined ? { lower: f.lo95, upper: f.hi95 } : {}),
+      ...(f.lo80 !== undefined && f.hi80 !== undefined ? { lower80: f.lo80, upper80: f.hi80 } : {}),
+    })),
     backtestByStep: Array.from({ length: H }, (_, h) => ({
       step: h + 1,
       model: scores.maeByStep.model[h]!,
       naive: scores.maeByStep.naive[h]!,
       seasonalNaive: scores.maeByStep.seasonalNaive[h]!,
       drift: scores.maeByStep.drift[h]!,
+      ...(best ? { best: { method: best, mae: scores.maeByStep[best]![h]! } } : {}),
     })),
     metrics: { ...result.metrics },
+    intervals: { method: result.intervals.method, origins: result.intervals.origins, coverage: result.intervals.coverage.map((c) => ({ ...c })) },
     summary: r.summary,
     notes: [...result.notes],
   };

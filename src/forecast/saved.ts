@@ -1,7 +1,8 @@
 // A forecaster that can be saved and loaded whole: every network of the ensemble (each in the
 // model format of src/models/save.ts) and everything around them that the forecast depends on —
 // the seasonal profile (mode, harmonics and values), the window scale, each network's anchor, the
-// lookback, horizon, season and strategy, the frequency, and the history it forecasts from. A
+// lookback, horizon, season and strategy, the frequency, the split-conformal interval half-widths
+// per step (calibrated on the backtest), and the history it forecasts from. A
 // loaded forecaster forecasts exactly (bit for bit) what the saved one did.
 //
 // Layout of a forecaster directory:
@@ -17,6 +18,7 @@ import { NetworkEnsemble, type Anchor, type NetworkSpec, type Transform } from "
 import { MODEL_PRESETS, type ModelPreset } from "./presets.js";
 import { loadSeries, type LoadSeriesOptions } from "./series.js";
 import type { SeasonalProfile } from "./seasonality.js";
+import { INTERVAL_LEVELS, withIntervals, type IntervalWidths } from "./intervals.js";
 
 export const FORECASTER_FILE = "forecaster.json";
 export const FORECASTER_FORMAT = "recurrent-forecaster";
@@ -57,6 +59,11 @@ export interface ForecasterFile {
   /** Removed before the networks see the data, re-estimated on the history at every forecast. */
   profile: { mode: "additive" | "multiplicative"; harmonics: number; strength: number; values: number[] } | null;
   networks: { dir: string; anchor: Anchor; epochs: number }[];
+  /**
+   * Split-conformal interval half-widths per step, from the backtest's errors (absent in files
+   * saved before intervals existed; their forecasts have none).
+   */
+  intervals?: IntervalWidths;
   /** The history the forecast was made from: its values and the UTC start of its last period. */
   history: { values: number[]; firstDate: string; lastDate: string; lastTimestamp: number };
   /** The forecast that was made when saving, for reference. */
@@ -69,12 +76,17 @@ export function frequencyWord(freq: Frequency): string {
   return freq === "day" ? "daily" : `${freq}ly`;
 }
 
-/** H dated values. */
-export type Future = { date: string; value: number }[];
+/** H dated values, with their 80 % and 95 % intervals when the forecaster has calibrated ones. */
+export type Future = { date: string; value: number; lo80?: number; hi80?: number; lo95?: number; hi95?: number }[];
 
-/** The forecast.csv text of a future: `date,forecast` then one line per step. */
+/**
+ * The forecast.csv text of a future: `date,forecast` (and `lo80,hi80,lo95,hi95` when it has
+ * intervals), then one line per step.
+ */
 export function futureCsv(future: Future): string {
-  return ["date,forecast", ...future.map((f) => `${f.date},${f.value}`)].join("\n") + "\n";
+  const intervals = future.length > 0 && future.every((f) => f.lo80 !== undefined && f.hi80 !== undefined && f.lo95 !== undefined && f.hi95 !== undefined);
+  if (!intervals) return ["date,forecast", ...future.map((f) => `${f.date},${f.value}`)].join("\n") + "\n";
+  return ["date,forecast,lo80,hi80,lo95,hi95", ...future.map((f) => `${f.date},${f.value},${f.lo80},${f.hi80},${f.lo95},${f.hi95}`)].join("\n") + "\n";
 }
 
 /**
@@ -90,6 +102,8 @@ export class Forecaster {
     public source?: ForecasterSource,
     /** The backend the saved forecast was made on, for a loaded forecaster. */
     readonly savedBackend?: string,
+    /** Interval half-widths per step, calibrated on the backtest (none: point forecasts only). */
+    readonly intervals?: IntervalWidths,
   ) {}
 
   /** The numeric backend the networks run on here ("wasm" or "js"). */
@@ -121,7 +135,8 @@ export class Forecaster {
       throw new DataError(`forecaster: the value at ${formatDate(series.dates[bad]!, this.freq)} (index ${bad}) is ${values[bad]}; impute missing values first`);
     }
     const last = series.dates[series.dates.length - 1]!;
-    return this.ensemble.forecast(values).map((value, h) => ({ date: formatDate(addPeriods(last, this.freq, h + 1), this.freq), value }));
+    const points = this.ensemble.forecast(values).map((value, h) => ({ date: formatDate(addPeriods(last, this.freq, h + 1), this.freq), value }));
+    return this.intervals ? withIntervals(points, this.intervals) : points;
   }
 
   /** Reads a CSV as the forecaster's own data was read (same date, target, filters, frequency) and forecasts past its end. */
@@ -155,6 +170,7 @@ export class Forecaster {
       scale: e.transform.scale,
       profile: p ? { mode: p.mode, harmonics: p.harmonics, strength: p.strength, values: Array.from(p.values) } : null,
       networks,
+      ...(this.intervals ? { intervals: this.intervals } : {}),
       history: {
         values: Array.from(this.series.values),
         firstDate: formatDate(this.series.dates[0]!, this.freq),
@@ -198,6 +214,15 @@ function checkFile(path: string, f: ForecasterFile): void {
     if (!p || (p.mode !== "additive" && p.mode !== "multiplicative") || !Array.isArray(p.values) || p.values.length !== f.season || !p.values.every(Number.isFinite)) {
       bad(path, `"profile" must be null or hold a mode and ${f.season} seasonal values`);
     }
+  }
+  if (f.intervals !== undefined) {
+    const iv = f.intervals;
+    const ok = iv !== null && typeof iv === "object" && iv.halfWidth !== null && typeof iv.halfWidth === "object" &&
+      INTERVAL_LEVELS.every((l) => {
+        const w = iv.halfWidth[`${l}`];
+        return Array.isArray(w) && w.length === f.horizon && w.every((v) => typeof v === "number" && Number.isFinite(v) && v >= 0);
+      });
+    if (!ok) bad(path, `"intervals" must hold, for each of ${INTERVAL_LEVELS.join(" and ")} %, ${f.horizon} finite half-widths of at least 0`);
   }
   const h = f.history;
   if (!h || !Array.isArray(h.values) || h.values.length < f.lookback || !h.values.every((v) => typeof v === "number" && Number.isFinite(v)) || !Number.isFinite(h.lastTimestamp)) {
@@ -248,5 +273,5 @@ export async function loadForecaster(dir: string): Promise<Forecaster> {
   const n = f.history.values.length;
   // Regular periods ending at the last date: the dates predict() needs are the last one's.
   const dates = Array.from({ length: n }, (_, i) => addPeriods(f.history.lastTimestamp, f.freq, i - (n - 1)));
-  return new Forecaster(NetworkEnsemble.restore(spec, transform, members), { name: f.target, dates, values: Float64Array.from(f.history.values), freq: f.freq }, f.source, typeof f.backend === "string" ? f.backend : undefined);
+  return new Forecaster(NetworkEnsemble.restore(spec, transform, members), { name: f.target, dates, values: Float64Array.from(f.history.values), freq: f.freq }, f.source, typeof f.backend === "string" ? f.backend : undefined, f.intervals);
 }

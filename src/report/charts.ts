@@ -26,6 +26,7 @@ export const COLORS = {
   naive: "#9ca3af",
   seasonalNaive: "#d97706",
   drift: "#059669",
+  statistical: "#7c3aed",
   validation: "#ea580c",
   validationTail: "#fde68a",
   split: "#dc2626",
@@ -232,7 +233,9 @@ export function futureChart(d: ForecastReportData): ChartDef {
     heading: "Forecast past the end of the data",
     caption:
       `The last ${history.length} observations and the ${future.length}-step forecast that follows them` +
-      (future.some((p) => finite(p.lower) && finite(p.upper)) ? "; the band is the forecast interval." : "."),
+      (future.some((p) => finite(p.lower80) && finite(p.upper80))
+        ? "; the bands are the 80 % (darker) and 95 % intervals."
+        : future.some((p) => finite(p.lower) && finite(p.upper)) ? "; the band is the forecast interval." : "."),
     spec: null,
   };
   if (future.length === 0) return { ...def, empty: "No forecast past the end of the data was made." };
@@ -242,12 +245,22 @@ export function futureChart(d: ForecastReportData): ChartDef {
     ...future.map((p) => ({ date: p.date, value: p.value, series: "forecast" }))];
   const band = future.filter((p) => finite(p.lower) && finite(p.upper)).map((p) => ({ date: p.date, lower: p.lower, upper: p.upper }));
   if (band.length > 0 && last) band.unshift({ date: last.date, lower: last.value, upper: last.value });
+  const band80 = future.filter((p) => finite(p.lower80) && finite(p.upper80)).map((p) => ({ date: p.date, lower: p.lower80, upper: p.upper80 }));
+  if (band80.length > 0 && last) band80.unshift({ date: last.date, lower: last.value, upper: last.value });
   const layers: VlSpec[] = [];
   if (band.length > 0) {
     layers.push({
       name: "future_band",
       data: { values: band },
       mark: { type: "area", color: COLORS.model, opacity: 0.18 },
+      encoding: { x: dateX(), y: { field: "lower", type: "quantitative", title: d.target, scale: { zero: false } }, y2: { field: "upper" } },
+    });
+  }
+  if (band80.length > 0) {
+    layers.push({
+      name: "future_band80",
+      data: { values: band80 },
+      mark: { type: "area", color: COLORS.model, opacity: 0.3 },
       encoding: { x: dateX(), y: { field: "lower", type: "quantitative", title: d.target, scale: { zero: false } }, y2: { field: "upper" } },
     });
   }
@@ -279,17 +292,20 @@ export function futureChart(d: ForecastReportData): ChartDef {
 }
 
 export function backtestChart(d: ForecastReportData): ChartDef {
-  const methods = [
+  const methods: { key: "model" | "naive" | "seasonalNaive" | "drift" | "best"; s: string; c: string }[] = [
     { key: "model", s: "model", c: COLORS.model },
     { key: "naive", s: "naive", c: COLORS.naive },
     { key: "seasonalNaive", s: "seasonal naive", c: COLORS.seasonalNaive },
     { key: "drift", s: "drift", c: COLORS.drift },
-  ] as const;
+  ];
+  // The best statistical baseline, named by its method (one series name, whichever it is).
+  const bestName = d.backtestByStep.find((r) => r.best)?.best?.method;
+  if (bestName) methods.push({ key: "best", s: bestName, c: COLORS.statistical });
   const rows: VlSpec[] = [];
   const present = new Set<string>();
   for (const r of d.backtestByStep) {
     for (const m of methods) {
-      const mae = r[m.key];
+      const mae = m.key === "best" ? r.best?.mae : r[m.key];
       if (finite(mae)) {
         rows.push({ step: r.step, mae, series: m.s });
         present.add(m.s);
@@ -299,7 +315,7 @@ export function backtestChart(d: ForecastReportData): ChartDef {
   const def: ChartDef = {
     id: "chart-backtest",
     heading: "Backtest error by horizon step",
-    caption: "Mean absolute error at each step ahead, over all backtest origins. Lower is better; errors usually grow with the step.",
+    caption: "Mean absolute error at each step ahead, over all backtest origins, beside the statistical baseline with the lowest MAE when one ran. Lower is better; errors usually grow with the step.",
     spec: null,
   };
   if (rows.length === 0) return { ...def, empty: "No backtest was run." };

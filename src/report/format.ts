@@ -3,12 +3,18 @@
 import type { MethodMetrics } from "./types.js";
 
 /** The baselines in the order they are shown, after the model; other keys follow in their own order. */
-const METHOD_ORDER = ["model", "naive", "seasonalNaive", "drift"];
+const METHOD_ORDER = ["model", "naive", "seasonalNaive", "drift", "ses", "holt", "damped", "ets", "theta", "comb"];
 const METHOD_LABELS: Record<string, string> = {
   model: "model",
   naive: "naive",
   seasonalNaive: "seasonal naive",
   drift: "drift",
+  ses: "SES",
+  holt: "Holt",
+  damped: "damped Holt",
+  ets: "ETS (auto)",
+  theta: "Theta",
+  comb: "Comb (M4)",
 };
 
 export const METRIC_COLUMNS: readonly { key: keyof MethodMetrics; label: string }[] = [
@@ -35,7 +41,7 @@ export function methodLabel(key: string): string {
   return METHOD_LABELS[key] ?? key;
 }
 
-/** Method keys in display order: model, naive, seasonalNaive, drift, then any others. */
+/** Method keys in display order: model, naive, seasonalNaive, drift, ses, holt, damped, ets, theta, comb, then any others. */
 export function orderedMethods(metrics: Record<string, MethodMetrics>): string[] {
   const keys = Object.keys(metrics);
   const known = METHOD_ORDER.filter((k) => keys.includes(k));
@@ -54,4 +60,10 @@ export function bestPerColumn(metrics: Record<string, MethodMetrics>): Record<ke
     best[key] = new Set(Object.keys(metrics).filter((m) => metrics[m]![key] === min));
   }
   return best;
+}
+
+/** "80 % covered 81.2 % of 260 backtest pairs" for each level, or why it was not measured. */
+export function coverageText(c: { level: number; coverage: number | null; scored: number; skipped: number }): string {
+  if (c.coverage === null) return `${c.level} %: not measured (too few backtest origins: ${c.skipped} pairs without enough earlier errors)`;
+  return `${c.level} %: ${c.coverage.toFixed(1)} % of ${c.scored} pairs`;
 }

@@ -5,7 +5,7 @@
 import { fileSystem } from "../io/fs.js";
 import type { ForecastReportData } from "./types.js";
 import { reportCharts, type ChartDef } from "./charts.js";
-import { METRIC_COLUMNS, bestPerColumn, formatSig, methodLabel, orderedMethods } from "./format.js";
+import { METRIC_COLUMNS, bestPerColumn, coverageText, formatSig, methodLabel, orderedMethods } from "./format.js";
 
 /** Text for HTML element content and attribute values. */
 export function escapeHtml(s: string): string {
@@ -125,8 +125,22 @@ ${rows.join("\n")}
 <p class="note">Errors on the test period, lower is better; the best value of each column is highlighted.
 MAE and RMSE are in the units of ${escapeHtml(d.target)}; sMAPE is the symmetric mean absolute percentage error.
 MASE divides the MAE by the MAE of the seasonal naive forecast on the training data: <strong>MASE &lt; 1</strong> means
-smaller errors than that seasonal naive forecast made in-sample, MASE &gt; 1 larger ones.</p>
+smaller errors than that seasonal naive forecast made in-sample, MASE &gt; 1 larger ones.
+SES, Holt, damped Holt, ETS, Theta and Comb are fitted once on the training span and run over each origin's history.</p>
+${coverageSection(d)}
 </section>`;
+}
+
+/** The intervals' measured coverage, beside the metrics. */
+function coverageSection(d: ForecastReportData): string {
+  const iv = d.intervals;
+  if (!iv) return "";
+  const items = iv.coverage.map((c) => `<li data-level="${c.level}">${escapeHtml(coverageText(c))}</li>`).join("");
+  return `<h2 id="interval-coverage">Interval coverage</h2>
+<ul class="coverage">${items}</ul>
+<p class="note">The forecast's 80 % and 95 % intervals are split-conformal: at each step, the forecast ± the ⌈(n+1)·level⌉-th smallest
+absolute backtest error over the ${iv.origins} origins. Coverage is the share of backtest (origin, step) pairs whose actual value fell
+inside an interval calibrated only on errors observed before that origin; a well-calibrated interval covers about its level.</p>`;
 }
 
 /** One sentence comparing the model's MAE with the best baseline's. */

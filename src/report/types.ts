@@ -30,12 +30,20 @@ export interface ForecastReportData {
   test: { date: string; actual: number; predicted: number; naive?: number; seasonalNaive?: number }[];
   /** The H-step forecast made from the last training point; `actual` is null past the data. */
   oneShot: { date: string; actual: number | null; predicted: number }[];
-  /** The forecast past the end of the data, with an interval when the forecaster made one. */
-  future: { date: string; value: number; lower?: number; upper?: number }[];
-  /** Backtest MAE by horizon step, the model against the baselines. */
-  backtestByStep: { step: number; model: number; naive: number; seasonalNaive: number; drift: number }[];
-  /** Keys: model, naive, seasonalNaive, drift (others are shown after them). */
+  /**
+   * The forecast past the end of the data, with an interval when the forecaster made one
+   * (lower/upper: the outer band, 95 %; lower80/upper80: an inner band).
+   */
+  future: { date: string; value: number; lower?: number; upper?: number; lower80?: number; upper80?: number }[];
+  /**
+   * Backtest MAE by horizon step, the model against the baselines; `best` is the statistical
+   * baseline with the lowest MAE overall (ses, holt, damped, ets, theta or comb), when one ran.
+   */
+  backtestByStep: { step: number; model: number; naive: number; seasonalNaive: number; drift: number; best?: { method: string; mae: number } }[];
+  /** Keys: model, naive, seasonalNaive, drift, then ses, holt, damped, ets, theta, comb (others are shown after them). */
   metrics: Record<string, MethodMetrics>;
+  /** Measured coverage of the forecast's intervals over the backtest. */
+  intervals?: { method: string; origins: number; coverage: { level: number; coverage: number | null; scored: number; skipped: number }[] };
   /** The text of model.summary(). */
   summary: string;
   imputed?: { count: number; method: string };

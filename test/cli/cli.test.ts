@@ -96,8 +96,11 @@ describe("forecast --json and --out", () => {
     const r = await cli("forecast", monthlyCsv("j.csv"), "--target", "sales", "--where", "region!=none",
       "--horizon", String(H), "--test-size", String(N), "--epochs", "3", "--json");
     expect(r.code).toBe(0);
-    const doc = JSON.parse(r.out) as Record<string, unknown> & { rolling: number[][]; oneShot: number[]; future: { date: string; value: number }[]; metrics: Record<string, Record<string, number>> };
-    expect(Object.keys(doc)).toEqual(["target", "horizon", "lookback", "season", "model", "oneShot", "rolling", "future", "metrics"]);
+    const doc = JSON.parse(r.out) as Record<string, unknown> & {
+      rolling: number[][]; oneShot: number[]; future: Record<string, number | string>[]; metrics: Record<string, Record<string, number>>;
+      intervals: { method: string; origins: number; halfWidth: Record<string, number[]>; exact: Record<string, boolean>; coverage: { level: number; coverage: number | null; scored: number; skipped: number }[] };
+    };
+    expect(Object.keys(doc)).toEqual(["target", "horizon", "lookback", "season", "model", "oneShot", "rolling", "future", "metrics", "intervals"]);
     expect(doc.target).toBe("sales");
     expect(doc.horizon).toBe(H);
     expect(doc.season).toBe(12);
@@ -106,7 +109,15 @@ describe("forecast --json and --out", () => {
     expect(doc.rolling[0]).toEqual(doc.oneShot);
     expect(doc.future).toHaveLength(H);
     expect(doc.future[0]!.date).toBe("2018-01");
-    expect(Object.keys(doc.metrics).sort()).toEqual(["drift", "model", "naive", "seasonalNaive"]);
+    expect(Object.keys(doc.future[0]!)).toEqual(["date", "value", "lo80", "hi80", "lo95", "hi95"]);
+    for (const f of doc.future) expect((f.hi95 as number) - (f.value as number)).toBeGreaterThanOrEqual((f.hi80 as number) - (f.value as number));
+    expect(Object.keys(doc.metrics)).toEqual(["model", "naive", "seasonalNaive", "drift", "ses", "holt", "damped", "ets", "theta", "comb"]);
+    expect(doc.intervals.method).toBe("split-conformal");
+    expect(doc.intervals.origins).toBe(N - H + 1);
+    expect(doc.intervals.halfWidth["80"]).toHaveLength(H);
+    expect(doc.intervals.exact).toEqual({ "80": true, "95": false }); // 13 origins: too few for 95 %
+    expect(doc.intervals.coverage.map((c) => c.level)).toEqual([80, 95]);
+    expect(doc.intervals.coverage[0]!.scored + doc.intervals.coverage[0]!.skipped).toBe((N - H + 1) * H);
     for (const m of Object.values(doc.metrics)) {
       expect(Object.keys(m).sort()).toEqual(["mae", "mase", "rmse", "smape"]);
       for (const v of Object.values(m)) expect(Number.isFinite(v)).toBe(true);
@@ -119,9 +130,15 @@ describe("forecast --json and --out", () => {
     expect(r.code).toBe(0);
     expect(readdirSync(out).sort()).toEqual(["forecast.csv", "metrics.json", "model", "report.html"]);
     const csv = readFileSync(join(out, "forecast.csv"), "utf8").trim().split("\n");
-    expect(csv[0]).toBe("date,forecast");
+    expect(csv[0]).toBe("date,forecast,lo80,hi80,lo95,hi95");
     expect(csv).toHaveLength(5);
-    const metrics = JSON.parse(readFileSync(join(out, "metrics.json"), "utf8")) as { horizon: number; freq: string };
+    for (const line of csv.slice(1)) {
+      const [, f, lo80, hi80, lo95, hi95] = line.split(",").map(Number);
+      expect(lo95! <= lo80! && lo80! <= f! && f! <= hi80! && hi80! <= hi95!).toBe(true);
+    }
+    const metrics = JSON.parse(readFileSync(join(out, "metrics.json"), "utf8")) as { horizon: number; freq: string; metrics: Record<string, unknown>; intervals: { coverage: unknown[] } };
+    expect(Object.keys(metrics.metrics)).toContain("ets");
+    expect(metrics.intervals.coverage).toHaveLength(2);
     expect(metrics.horizon).toBe(4);
     expect(metrics.freq).toBe("month");
     expect(existsSync(join(out, "model", "forecaster.json"))).toBe(true);
@@ -129,6 +146,8 @@ describe("forecast --json and --out", () => {
     const html = readFileSync(join(out, "report.html"), "utf8");
     expect(html.slice(0, 15).toLowerCase()).toBe("<!doctype html>");
     expect(html).toContain('id="chart-test"');
+    expect(html).toContain('id="interval-coverage"');
+    expect(html).toContain('data-method="comb"');
     // a second run into the same directory needs --force, and then succeeds
     expect((await cli("forecast", monthlyCsv("k.csv"), "--target", "sales", "--horizon", "4", "--epochs", "1", "--out", out, "--quiet")).code).toBe(2);
     expect((await cli("forecast", monthlyCsv("k.csv"), "--target", "sales", "--horizon", "4", "--epochs", "1", "--out", out, "--quiet", "--force")).code).toBe(0);
@@ -139,6 +158,8 @@ describe("forecast --json and --out", () => {
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/seasonal naive/);
     expect(r.out).toMatch(/MASE/);
+    for (const m of ["SES", "Holt", "damped Holt", "ETS \\(auto\\)", "Theta", "Comb \\(M4\\)"]) expect(r.out).toMatch(new RegExp(`│ ${m} `));
+    expect(r.out).toMatch(/Interval coverage in the backtest \(split-conformal, calibrated on earlier origins only\): 80 %: /);
     expect(r.out).toMatch(/actual .*predicted/);
     expect(r.out).toMatch(/2018-03 /);
   });
@@ -189,7 +210,7 @@ describe("train, evaluate, predict, summary from a config file", () => {
     expect(notRecurrent.code).toBe(2);
     expect(notRecurrent.err).toMatch(/layer "dense" is a Dense; choose an LSTM or GRU layer \(lstm\)/);
     const m = JSON.parse(e.out) as Record<string, { mae: number }>;
-    expect(Object.keys(m).sort()).toEqual(["drift", "model", "naive", "seasonalNaive"]);
+    expect(Object.keys(m)).toEqual(["model", "naive", "seasonalNaive", "drift"]);
     // The run is scored by the forecaster's rolling-origin backtest: same origins, same baselines.
     const values = loadSeries(join(dir, "m.csv"), { target: "sales" }).values;
     const shared = scoreBacktest(values, rollingOrigin(values, () => [0, 0, 0], { horizon: 3, testSize: 15 }), 3, 12).metrics;

@@ -25,11 +25,22 @@ describe("forecast --out, then predict DIR", () => {
     const f = await cli("forecast", csv, "--target", "sales", "--horizon", "6", "--epochs", "4", "--out", out, "--quiet");
     expect(f.code).toBe(0);
     const saved = readFileSync(join(out, "forecast.csv"), "utf8");
-    expect(saved.split("\n")[0]).toBe("date,forecast");
+    expect(saved.split("\n")[0]).toBe("date,forecast,lo80,hi80,lo95,hi95");
     expect(saved.trim().split("\n")).toHaveLength(7);
     const fj = JSON.parse(readFileSync(join(out, "model", "forecaster.json"), "utf8")) as {
       profile: { mode: string; values: number[] } | null; networks: { anchor: string }[]; history: { values: number[]; lastDate: string }; source: { csv: string };
+      intervals: { halfWidth: Record<string, number[]>; origins: number };
     };
+    // The interval half-widths travel with the networks: forecast.csv's bands are value ± these.
+    expect(fj.intervals.halfWidth["80"]).toHaveLength(6);
+    expect(fj.intervals.origins).toBe(14); // test span round(0.2 · 96) = 19, minus H − 1
+    saved.trim().split("\n").slice(1).forEach((line, h) => {
+      const [, f, lo80, hi80, lo95, hi95] = line.split(",").map(Number);
+      expect(hi80! - f!).toBeCloseTo(fj.intervals.halfWidth["80"]![h]!, 9);
+      expect(f! - lo80!).toBeCloseTo(fj.intervals.halfWidth["80"]![h]!, 9);
+      expect(hi95! - f!).toBeCloseTo(fj.intervals.halfWidth["95"]![h]!, 9);
+      expect(f! - lo95!).toBeCloseTo(fj.intervals.halfWidth["95"]![h]!, 9);
+    });
     expect(fj.profile).not.toBeNull(); // the preprocessing is part of what was saved
     expect(fj.profile!.values).toHaveLength(12);
     expect(fj.networks.map((n) => n.anchor)).toEqual(["last", "mean", "last", "mean"]);
@@ -53,10 +64,12 @@ describe("forecast --out, then predict DIR", () => {
     const metrics = JSON.parse(readFileSync(join(out, "metrics.json"), "utf8")) as { future: unknown };
     expect(JSON.parse(json.out)).toEqual(metrics.future);
 
-    // Newer data: the forecast moves on to start after its last month.
+    // Newer data: the forecast moves on to start after its last month, with the same interval widths.
     const longer = await cli("predict", out, "--csv", write("sales-longer.csv", monthlyRows(99)));
     expect(longer.code).toBe(0);
     expect(longer.out.split("\n")[1]).toMatch(/^2018-04,/);
+    const [, f1, , hi80] = longer.out.split("\n")[1]!.split(",").map(Number);
+    expect(hi80! - f1!).toBeCloseTo(fj.intervals.halfWidth["80"]![0]!, 9);
 
     for (const cmd of ["evaluate", "inspect"]) {
       const r = await cli(cmd, out);
@@ -100,7 +113,7 @@ describe("forecast --out, then predict DIR", () => {
     const f = await cli("forecast", csv, "--model", "gru", "--strategy", "recursive", "--horizon", "5", "--epochs", "3", "--out", out, "--quiet");
     expect(f.code).toBe(0);
     const saved = readFileSync(join(out, "forecast.csv"), "utf8");
-    expect(saved.split("\n")[1]).toMatch(/^2020-04-30,/);
+    expect(saved.split("\n")[1]).toMatch(/^2020-04-30,[^,]+,[^,]+,[^,]+,[^,]+,[^,]+$/);
     const again = await cli("predict", out);
     expect(again.out).toBe(saved);
   });

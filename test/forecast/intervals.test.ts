@@ -1,0 +1,142 @@
+// Split-conformal intervals from the backtest's errors: the finite-sample rank, the per-step
+// widths, coverage measured with earlier origins' errors only, and forecast()'s intervals, saved
+// with the forecaster and reproduced after loading.
+import { describe, it, expect, beforeAll, afterAll } from "vitest";
+import { mkdtempSync, rmSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  conformalRank, conformalQuantile, calibrateIntervals, backtestCoverage, backtestErrors, conformalIntervals, withIntervals,
+} from "../../src/forecast/intervals.js";
+import { forecast, loadForecaster, futureCsv, type ForecastResult } from "../../src/forecast/index.js";
+import { DataError, ModelFormatError } from "../../src/tensor/errors.js";
+import { Rng } from "../../src/tensor/rng.js";
+import { synthetic } from "./fixtures.js";
+import { writeFileSync } from "node:fs";
+
+describe("conformal rank and quantile", () => {
+  it("k = ⌈(n+1)·level⌉, exact only when k ≤ n", () => {
+    expect(conformalRank(30, 0.8)).toEqual({ k: 25, exact: true });
+    expect(conformalRank(30, 0.95)).toEqual({ k: 30, exact: true });
+    expect(conformalRank(19, 0.95)).toEqual({ k: 19, exact: true });
+    expect(conformalRank(18, 0.95)).toEqual({ k: 18, exact: false });
+    expect(conformalRank(4, 0.8)).toEqual({ k: 4, exact: true });
+    expect(conformalRank(3, 0.8)).toEqual({ k: 3, exact: false });
+    expect(conformalRank(99, 0.8)).toEqual({ k: 80, exact: true });
+    expect(() => conformalRank(0, 0.8)).toThrow(DataError);
+    expect(() => conformalRank(5, 1)).toThrow(DataError);
+  });
+
+  it("takes the k-th smallest error, or the largest when too few", () => {
+    expect(conformalQuantile([5, 1, 4, 2, 3, 9, 7, 8, 6, 10], 0.8)).toEqual({ q: 9, exact: true }); // k = ⌈8.8⌉
+    expect(conformalQuantile([3, 1, 2], 0.95)).toEqual({ q: 3, exact: false });
+  });
+});
+
+describe("calibrateIntervals and backtestCoverage", () => {
+  it("per-step widths from every origin's |error| at that step", () => {
+    // 10 origins, 2 steps: step 1 errors ±1..±10, step 2 errors 10× those.
+    const errors = Array.from({ length: 10 }, (_, i) => [(i % 2 ? -1 : 1) * (i + 1), -10 * (i + 1)]);
+    const w = calibrateIntervals(errors);
+    expect(w.origins).toBe(10);
+    expect(w.halfWidth["80"]).toEqual([9, 90]); // k = ⌈11·0.8⌉ = 9
+    expect(w.halfWidth["95"]).toEqual([10, 100]); // k = 11 > 10: the largest
+    expect(w.exact).toEqual({ "80": true, "95": false });
+    expect(withIntervals([{ date: "a", value: 1 }, { date: "b", value: 2 }], w)).toEqual([
+      { date: "a", value: 1, lo80: -8, hi80: 10, lo95: -9, hi95: 11 },
+      { date: "b", value: 2, lo80: -88, hi80: 92, lo95: -98, hi95: 102 },
+    ]);
+    expect(() => withIntervals([{ value: 1 }], w)).toThrow(DataError);
+  });
+
+  it("backtestErrors is actual − forecast at origin + 1 + h", () => {
+    expect(backtestErrors([0, 1, 2, 3, 4], [1, 2], [[2.5, 2], [3, 5]])).toEqual([[-0.5, 1], [0, -1]]);
+    expect(() => backtestErrors([0, 1, 2], [1], [[0, 0, 0]])).toThrow(DataError);
+  });
+
+  it("scores a pair only with errors its origin had observed, enough of them for the guarantee", () => {
+    const errors = Array.from({ length: 30 }, () => Array.from({ length: 13 }, () => 1));
+    const [c80, c95] = backtestCoverage(errors);
+    // At origin i, step h (0-based) sees the errors of origins 0 … i − h − 1: i − h of them.
+    // 80 % needs 4 (⌈5·0.8⌉ = 4), 95 % needs 19.
+    const pairs = (min: number) => { let k = 0; for (let i = 0; i < 30; i++) for (let h = 0; h < 13; h++) if (i - h >= min) k++; return k; };
+    expect(c80).toEqual({ level: 80, coverage: 100, scored: pairs(4), skipped: 390 - pairs(4) });
+    expect(c95!.scored).toBe(pairs(19));
+    expect(c95!.scored).toBe(66);
+  });
+
+  it("never calibrates on a later origin: errors that grow are never covered", () => {
+    // If later origins' errors leaked in, the early intervals would be wide enough to cover.
+    const errors = Array.from({ length: 40 }, (_, i) => [i + 1, i + 1]);
+    for (const c of backtestCoverage(errors)) expect(c.coverage).toBe(0);
+  });
+
+  it("covers about its level when the errors are exchangeable", () => {
+    const rng = new Rng(5);
+    const errors = Array.from({ length: 400 }, () => Array.from({ length: 3 }, (_, h) => (h + 1) * rng.normal()));
+    const [c80, c95] = backtestCoverage(errors);
+    expect(Math.abs(c80!.coverage! - 80)).toBeLessThan(4);
+    expect(Math.abs(c95!.coverage! - 95)).toBeLessThan(2.5);
+    const w = calibrateIntervals(errors);
+    // |N(0, σ²)| has its 80 % quantile at 1.2816σ, 95 % at 1.96σ.
+    w.halfWidth["80"].forEach((q, h) => expect(q / (h + 1)).toBeCloseTo(1.2816, 0));
+    w.halfWidth["95"].forEach((q, h) => expect(q / (h + 1)).toBeCloseTo(1.96, 0));
+  });
+});
+
+describe("forecast() intervals", () => {
+  const s = synthetic(96, { seed: 3, amplitude: 4 });
+  let dir: string;
+  let r: ForecastResult;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), "recurrent-intervals-"));
+    r = await forecast(s, { epochs: 3, ensemble: 2, horizon: 6, testSize: 30 });
+    await r.forecaster.save(join(dir, "f"));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("come from the model's own backtest errors, step by step", () => {
+    const n = s.values.length;
+    const origins = Array.from({ length: r.rolling.length }, (_, i) => n - 30 - 1 + i);
+    const expected = conformalIntervals(s.values as number[], origins, r.rolling);
+    expect(r.intervals).toEqual(expected);
+    expect(r.intervals.origins).toBe(25);
+    expect(r.intervals.exact).toEqual({ "80": true, "95": true });
+    r.future.forEach((f, h) => {
+      expect(f.hi80! - f.value).toBeCloseTo(expected.halfWidth["80"][h]!, 12);
+      expect(f.lo95).toBeLessThanOrEqual(f.lo80!);
+      expect(f.lo80).toBeLessThanOrEqual(f.value);
+      expect(f.hi80).toBeLessThanOrEqual(f.hi95!);
+    });
+    expect(r.intervals.coverage.map((c) => c.level)).toEqual([80, 95]);
+    expect(r.intervals.coverage[0]!.scored).toBeGreaterThan(0);
+    expect(r.report.future[0]).toMatchObject({ lower: r.future[0]!.lo95, upper: r.future[0]!.hi95, lower80: r.future[0]!.lo80, upper80: r.future[0]!.hi80 });
+    expect(r.report.intervals?.coverage).toEqual(r.intervals.coverage);
+  });
+
+  it("are saved with the forecaster and reproduced by the loaded one, also from a newer series", async () => {
+    const file = JSON.parse(readFileSync(join(dir, "f", "forecaster.json"), "utf8")) as { intervals: { halfWidth: Record<string, number[]> } };
+    expect(file.intervals.halfWidth["95"]).toEqual(r.intervals.halfWidth["95"]);
+    const g = await loadForecaster(join(dir, "f"));
+    expect(g.predict()).toEqual(r.future);
+    expect(futureCsv(g.predict()).split("\n")[0]).toBe("date,forecast,lo80,hi80,lo95,hi95");
+    const newer = { ...s, values: [...Array.from(s.values), 30], dates: [...s.dates, s.dates[95]! + 31 * 86_400_000] };
+    const p = g.predict(newer);
+    p.forEach((f, h) => expect(f.hi95! - f.value).toBeCloseTo(r.intervals.halfWidth["95"][h]!, 12));
+  });
+
+  it("a damaged intervals field is refused; a file without one forecasts points only", async () => {
+    const path = join(dir, "f", "forecaster.json");
+    const good = readFileSync(path, "utf8");
+    const f = JSON.parse(good) as Record<string, unknown> & { intervals: { halfWidth: Record<string, number[]> } };
+    f.intervals.halfWidth["80"] = [1, 2];
+    writeFileSync(path, JSON.stringify(f));
+    await expect(loadForecaster(join(dir, "f"))).rejects.toThrow(ModelFormatError);
+    delete (f as Record<string, unknown>).intervals;
+    writeFileSync(path, JSON.stringify(f));
+    const g = await loadForecaster(join(dir, "f"));
+    expect(g.predict().map((p) => Object.keys(p))).toEqual(r.future.map(() => ["date", "value"]));
+    expect(futureCsv(g.predict()).split("\n")[0]).toBe("date,forecast");
+    writeFileSync(path, good);
+  });
+});
