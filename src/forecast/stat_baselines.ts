@@ -14,6 +14,7 @@
 
 import { DataError, ConfigError, NonFiniteError } from "../tensor/errors.js";
 import { buildFit, etsAuto, fitEts, seasonalAdjust, STAT_METHODS, type EtsFit, type SeasonalAdjustment } from "./stats/index.js";
+import { slope } from "./stats/theta.js";
 
 /** The statistical baselines, in the order they are shown (after naive, seasonal naive and drift). */
 export const STAT_BASELINES = ["ses", "holt", "damped", "ets", "theta", "comb"] as const;
@@ -28,17 +29,6 @@ export interface StatBaselineRun {
   notes: string[];
 }
 
-/** Slope of the least-squares line of x on 0..n−1 (theta's drift is half of it). */
-function slope(x: ArrayLike<number>): number {
-  const n = x.length;
-  const tm = (n - 1) / 2;
-  let ym = 0;
-  for (let t = 0; t < n; t++) ym += x[t]!;
-  ym /= n;
-  let sxy = 0, sxx = 0;
-  for (let t = 0; t < n; t++) { sxy += (t - tm) * (x[t]! - ym); sxx += (t - tm) ** 2; }
-  return sxy / sxx;
-}
 
 const allFinite = (f: number[]): boolean => f.every(Number.isFinite);
 

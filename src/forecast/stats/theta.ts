@@ -17,7 +17,7 @@ function checkArgs(method: string, y: ArrayLike<number>, period: number, h: numb
 }
 
 /** Slope of the least-squares line of x on 0..n−1. */
-function slope(x: ArrayLike<number>): number {
+export function slope(x: ArrayLike<number>): number {
   const n = x.length;
   const tm = (n - 1) / 2;
   let ym = 0;
