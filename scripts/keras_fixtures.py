@@ -203,7 +203,85 @@ def forward(layer, x):
         mode = cfg["merge_mode"]
         return {"concat": lambda: np.concatenate([yf, yb], axis=-1), "sum": lambda: yf + yb,
                 "ave": lambda: (yf + yb) / 2, "mul": lambda: yf * yb}[mode]()
+    if cls == "Conv1D":
+        return conv1d_forward(cfg, layer["weights"], x)
+    if cls == "MaxPooling1D":
+        return pool1d_forward(cfg, x, np.max)
+    if cls == "AveragePooling1D":
+        return pool1d_forward(cfg, x, np.mean)
+    if cls == "GlobalAveragePooling1D":
+        return x.mean(axis=1)
+    if cls == "GlobalMaxPooling1D":
+        return x.max(axis=1)
     raise ValueError(cls)
+
+
+def geometry1d(L, window, stride, padding):
+    """(output steps, left padding) of a 1-D window over L steps, as Keras (TF SAME: floor(total/2) left)."""
+    if padding == "valid":
+        return (L - window) // stride + 1, 0
+    if padding == "same":
+        out = -(-L // stride)
+        return out, max((out - 1) * stride + window - L, 0) // 2
+    if padding == "causal":
+        return (L - 1) // stride + 1, window - 1
+    raise ValueError(padding)
+
+
+def conv1d_forward(cfg, w, x):
+    """Keras Conv1D, channels_last: y[t] = act(sum_j x[t*s + j*d - padLeft] @ kernel[j] + bias), zeros outside."""
+    k, s, d = cfg["kernel_size"], cfg["strides"], cfg["dilation_rate"]
+    K = np.asarray(w[0], dtype=np.float64)
+    Bn, L, _ = x.shape
+    window = (k - 1) * d + 1
+    out, pl = geometry1d(L, window, s, cfg["padding"])
+    xp = np.zeros((Bn, pl + max(L, (out - 1) * s + window), x.shape[2]))
+    xp[:, pl:pl + L, :] = x
+    y = np.zeros((Bn, out, K.shape[2]))
+    for t in range(out):
+        for j in range(k):
+            y[:, t, :] += xp[:, t * s + j * d, :] @ K[j]
+    if cfg["use_bias"]:
+        y += np.asarray(w[1], dtype=np.float64)
+    # the same convolution through torch (channels first, explicit zero padding)
+    ref = torch.nn.functional.conv1d(torch.tensor(xp[:, :(out - 1) * s + window, :]).permute(0, 2, 1),
+                                     torch.tensor(K).permute(2, 1, 0), stride=s, dilation=d).permute(0, 2, 1).numpy()
+    if cfg["use_bias"]:
+        ref = ref + np.asarray(w[1], dtype=np.float64)
+    err = np.max(np.abs(ref - y))
+    assert err < 1e-10, f"numpy Conv1D disagrees with torch by {err}"
+    return ACT[cfg["activation"]](y)
+
+
+def pool1d_forward(cfg, x, reduce):
+    """Keras MaxPooling1D / AveragePooling1D: over the real entries of each window (padding never counts)."""
+    p, s = cfg["pool_size"], cfg["strides"] or cfg["pool_size"]
+    L = x.shape[1]
+    out, pl = geometry1d(L, p, s, cfg["padding"])
+    y = np.stack([reduce(x[:, max(t * s - pl, 0):min(t * s - pl + p, L), :], axis=1) for t in range(out)], axis=1)
+    # torch: average without the padding (count_include_pad=False), max over -inf padding
+    pr = max((out - 1) * s + p - L - pl, 0)
+    xt = torch.tensor(x).permute(0, 2, 1)
+    if reduce is np.mean:
+        xt = torch.nn.functional.pad(xt, (pl, pr))
+        ones = torch.nn.functional.pad(torch.ones_like(torch.tensor(x).permute(0, 2, 1)), (pl, pr))
+        ref = (torch.nn.functional.avg_pool1d(xt, p, s) / torch.nn.functional.avg_pool1d(ones, p, s))
+    else:
+        ref = torch.nn.functional.max_pool1d(torch.nn.functional.pad(xt, (pl, pr), value=-np.inf), p, s)
+    err = np.max(np.abs(ref.permute(0, 2, 1).numpy()[:, :out, :] - y))
+    assert err < 1e-10, f"numpy pooling disagrees with torch by {err}"
+    return y
+
+
+def conv1d(rnd, I, filters, name, kernel_size, strides=1, padding="valid", dilation_rate=1, activation="linear", use_bias=True):
+    cfg = {"filters": filters, "kernel_size": kernel_size, "strides": strides, "padding": padding,
+           "dilation_rate": dilation_rate, "activation": activation, "use_bias": use_bias}
+    weights = [rnd.w(kernel_size, I, filters)] + ([rnd.w(filters)] if use_bias else [])
+    return {"cls": "Conv1D", "name": name, "cfg": cfg, "weights": weights}
+
+
+def pool1d(cls, name, pool_size=2, strides=None, padding="valid"):
+    return {"cls": cls, "name": name, "cfg": {"pool_size": pool_size, "strides": strides, "padding": padding}}
 
 
 def bidirectional(rnd, cls, I, units, name, merge_mode, **kw):
@@ -257,6 +335,19 @@ def k3_layer_config(layer, input_shape):
                     embeddings_initializer=init3("RandomUniform", minval=-0.05, maxval=0.05, seed=None),
                     embeddings_regularizer=None, activity_regularizer=None, embeddings_constraint=None,
                     mask_zero=False)
+    if cls == "Conv1D":
+        return dict(base, filters=cfg["filters"], kernel_size=[cfg["kernel_size"]], strides=[cfg["strides"]],
+                    padding=cfg["padding"], data_format="channels_last", dilation_rate=[cfg["dilation_rate"]],
+                    groups=1, activation=cfg["activation"], use_bias=cfg["use_bias"],
+                    kernel_initializer=init3("GlorotUniform", seed=None), bias_initializer=init3("Zeros"),
+                    kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                    kernel_constraint=None, bias_constraint=None)
+    if cls in ("MaxPooling1D", "AveragePooling1D"):
+        # Keras keeps strides=None as pool_size in the layer, so configs hold the list
+        return dict(base, pool_size=[cfg["pool_size"]], padding=cfg["padding"],
+                    strides=[cfg["strides"] or cfg["pool_size"]], data_format="channels_last")
+    if cls in ("GlobalAveragePooling1D", "GlobalMaxPooling1D"):
+        return dict(base, data_format="channels_last", keepdims=False)
     if cls == "TimeDistributed":
         inner = layer["inner"]
         return dict(base, layer=k3_entry(inner, [input_shape[0]] + input_shape[2:], with_build=True))
@@ -430,7 +521,7 @@ def k2_weight_names(layer, scope):
     if cls in ("LSTM", "GRU", "SimpleRNN"):
         cell = snake(cls) + "_cell"
         return [f"{scope}/{cell}/{n}:0" for n in ("kernel", "recurrent_kernel", "bias")], layer["weights"]
-    if cls == "Dense":
+    if cls in ("Dense", "Conv1D"):
         return [f"{scope}/kernel:0", f"{scope}/bias:0"][:len(layer["weights"])], layer["weights"]
     if cls == "Embedding":
         return [f"{scope}/embeddings:0"], layer["weights"]
@@ -557,6 +648,29 @@ def cases():
                                   "layers": [bidirectional(r, "GRU", F, 3, "bidirectional", "sum", inner_name="gru",
                                                            reset_after=False, recurrent_activation="hard_sigmoid"),
                                              dense(r, 3, 1, "dense")]}
+
+    # Convolution and pooling over time, on longer sequences ("steps").
+    r = Rand(13)
+    out["cnn_lstm"] = {"kind": "Sequential", "batch_shape": [None, 12, F], "steps": 12,
+                       "layers": [conv1d(r, F, 4, "conv1d", 3, padding="causal", dilation_rate=2, activation="relu"),
+                                  pool1d("MaxPooling1D", "max_pooling1d", 2),
+                                  rnn_layer("LSTM", r, 4, 3, "lstm"), dense(r, 3, 1, "dense")]}
+
+    # kernel 4, stride 2 over 11 steps: "same" pads 1 left and 2 right; the average pool's last
+    # window (pool 3, stride 2 over 6 steps) holds 2 real entries.
+    r = Rand(14)
+    out["conv1d_same_global_average"] = {"kind": "Sequential", "batch_shape": [None, 11, F], "steps": 11,
+                                         "layers": [conv1d(r, F, 5, "conv1d", 4, strides=2, padding="same", activation="tanh"),
+                                                    pool1d("AveragePooling1D", "average_pooling1d", 3, 2, "same"),
+                                                    {"cls": "GlobalAveragePooling1D", "name": "global_average_pooling1d", "cfg": {}},
+                                                    dense(r, 5, 2, "dense")]}
+
+    r = Rand(15)
+    out["conv1d_same_global_max"] = {"kind": "Sequential", "batch_shape": [None, 11, F], "steps": 11,
+                                     "layers": [conv1d(r, F, 5, "conv1d", 4, strides=2, padding="same", use_bias=False),
+                                                pool1d("AveragePooling1D", "average_pooling1d", 3, 2, "same"),
+                                                {"cls": "GlobalMaxPooling1D", "name": "global_max_pooling1d", "cfg": {}},
+                                                dense(r, 5, 2, "dense")]}
     return out
 
 
@@ -580,7 +694,7 @@ def main():
         if model.get("input_dtype") == "int32":
             x = rng.integers(0, 10, size=(B, T)).astype(np.float64)
         else:
-            x = rng.standard_normal((B, T, F)).astype(np.float32).astype(np.float64)
+            x = rng.standard_normal((B, model.get("steps", T), F)).astype(np.float32).astype(np.float64)
         y = predict(model, x)
         if not model.get("legacy_only"):
             write_keras(os.path.join(OUT, f"{name}.keras"), k3_config(name, model), k3_weights(model))

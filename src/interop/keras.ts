@@ -19,6 +19,7 @@ import { ACTIVATIONS, type Activation } from "../kernels/activations.js";
 import {
   Layer, Dense, Dropout, Embedding, Flatten, RepeatVector, LSTM, GRU, SimpleRNN, RecurrentLayer,
   TimeDistributed, Bidirectional, bidirectional, type Param, type DenseActivation, type MergeMode,
+  Conv1D, MaxPooling1D, AveragePooling1D, GlobalAveragePooling1D, GlobalMaxPooling1D,
 } from "../layers/index.js";
 import { Sequential } from "../models/sequential.js";
 import type { BackendChoice } from "../backend/index.js";
@@ -337,7 +338,10 @@ interface Ctx {
   version: string;
 }
 
-const SUPPORTED = ["InputLayer", "Dense", "Dropout", "Flatten", "RepeatVector", "Embedding", "LSTM", "GRU", "SimpleRNN", "Bidirectional", "TimeDistributed"];
+const SUPPORTED = [
+  "InputLayer", "Dense", "Dropout", "Flatten", "RepeatVector", "Embedding", "LSTM", "GRU", "SimpleRNN", "Bidirectional", "TimeDistributed",
+  "Conv1D", "MaxPooling1D", "AveragePooling1D", "GlobalAveragePooling1D", "GlobalMaxPooling1D",
+];
 
 function majorVersion(v: string): number {
   const m = /^(\d+)(?:\.(\d+))?/.exec(v);
@@ -392,6 +396,30 @@ class Reader {
     };
     // Initializers only matter for training from scratch: the imported weights replace them.
     return map[name];
+  }
+  /** A 1-D size Keras writes as a one-element list ([3]) or, in older files, a bare number. */
+  size1d(key: string, dflt?: number): number {
+    const v = this.entry.config[key];
+    if (v === undefined || v === null) {
+      if (dflt !== undefined) return dflt;
+      this.fail(`config has no "${key}"`);
+    }
+    const n = Array.isArray(v) ? (v.length === 1 ? v[0] : undefined) : v;
+    if (typeof n !== "number" || !Number.isInteger(n) || n <= 0) this.fail(`"${key}" must be a positive integer or a list of one, got ${JSON.stringify(v)}`);
+    return n;
+  }
+  /** data_format must be channels_last (or absent): recurrent's sequences are [batch, steps, channels]. */
+  channelsLast(): void {
+    const f = this.entry.config.data_format;
+    if (f !== undefined && f !== null && f !== "channels_last") {
+      this.fail(`data_format "${String(f)}": recurrent's sequences are [batch, steps, channels], so only channels_last imports`);
+    }
+  }
+  padding(allowed: readonly string[]): string {
+    const v = this.entry.config.padding ?? "valid";
+    const p = typeof v === "string" ? v.toLowerCase() : v;
+    if (typeof p !== "string" || !allowed.includes(p)) this.fail(`padding ${JSON.stringify(v)} is not one of ${allowed.join(", ")}`);
+    return p;
   }
   refuseTrue(key: string, why: string): void {
     if (this.entry.config[key] === true) this.fail(`"${key}" is true: ${why}`);
@@ -494,6 +522,29 @@ function makeLayer(entry: KerasLayer, ctx: Ctx, batchSize: number | null): Layer
         }
         return bidirectional(forward, { ...named, mergeMode });
       }
+      case "Conv1D": {
+        r.channelsLast();
+        const groups = r.num("groups", 1);
+        if (groups !== 1) r.fail(`"groups" is ${groups}: recurrent's Conv1D connects every input channel to every filter (groups 1)`);
+        return new Conv1D(dropUndefined({
+          ...named, filters: r.num("filters"), kernelSize: r.size1d("kernel_size"), strides: r.size1d("strides", 1),
+          padding: r.padding(["valid", "same", "causal"]) as "valid" | "same" | "causal", dilationRate: r.size1d("dilation_rate", 1),
+          activation: r.activation("activation", "linear") as Activation, useBias: r.bool("use_bias", true),
+          kernelInitializer: r.initializer("kernel_initializer"), biasInitializer: r.initializer("bias_initializer"),
+        }));
+      }
+      case "MaxPooling1D":
+      case "AveragePooling1D": {
+        r.channelsLast();
+        const poolSize = r.size1d("pool_size", 2);
+        const args = { ...named, poolSize, strides: r.size1d("strides", poolSize), padding: r.padding(["valid", "same"]) as "valid" | "same" };
+        return cls === "MaxPooling1D" ? new MaxPooling1D(args) : new AveragePooling1D(args);
+      }
+      case "GlobalAveragePooling1D":
+      case "GlobalMaxPooling1D":
+        r.channelsLast();
+        r.refuseTrue("keepdims", "recurrent's global poolings give [batch, channels], not [batch, 1, channels]");
+        return cls === "GlobalAveragePooling1D" ? new GlobalAveragePooling1D(named) : new GlobalMaxPooling1D(named);
       default:
         return r.fail(`unknown layer class "${cls}"; importKeras reads ${SUPPORTED.join(", ")}`);
     }

@@ -31,6 +31,10 @@ const CASES: [string, ("keras" | "h5")[]][] = [
   ["bidirectional_simple_rnn_mul", ["keras", "h5"]], // Bidirectional(SimpleRNN, mul) → Dense without bias
   // tf.keras 2's hard_sigmoid (0.2x + 0.5) in a reset-before GRU, Bidirectional merged by sum
   ["legacy_hard_sigmoid", ["h5"]],
+  // Conv1D causal, dilation 2, relu → MaxPooling1D → LSTM → Dense
+  ["cnn_lstm", ["keras", "h5"]],
+  // Conv1D same, stride 2 (asymmetric padding) → AveragePooling1D same (a partial last window) → global pooling → Dense
+  ["conv1d_same_global_average", ["keras", "h5"]], ["conv1d_same_global_max", ["keras", "h5"]],
 ];
 
 /** The error `f` rejects with; fails the test when it resolves or rejects with another class. */
@@ -162,9 +166,29 @@ describe("importKeras: what it builds", () => {
     expect(open.message).toContain("batch size is not fixed");
   });
 
+  it("maps Conv1D and pooling configs onto recurrent's options", async () => {
+    const cnn = await importKeras(path("cnn_lstm.keras"));
+    expect(cnn.layers.map((l) => `${l.name}:${l.className}`)).toEqual(["conv1d:Conv1D", "max_pooling1d:MaxPooling1D", "lstm:LSTM", "dense:Dense"]);
+    const conv = cnn.layers[0] as unknown as Record<string, unknown>;
+    expect([conv.filters, conv.kernelSize, conv.strides, conv.padding, conv.dilationRate, conv.activation, conv.useBias])
+      .toEqual([4, 3, 1, "causal", 2, "relu", true]);
+    const pool = cnn.layers[1] as unknown as Record<string, unknown>;
+    expect([pool.poolSize, pool.strides, pool.padding]).toEqual([2, 2, "valid"]);
+    const same = await importKeras(path("conv1d_same_global_max.h5"));
+    const c2 = same.layers[0] as unknown as Record<string, unknown>;
+    expect([c2.kernelSize, c2.strides, c2.padding, c2.useBias, c2.padLeft]).toEqual([4, 2, "same", false, 1]);
+    const p2 = same.layers[1] as unknown as Record<string, unknown>;
+    expect([p2.poolSize, p2.strides, p2.padding]).toEqual([3, 2, "same"]);
+    // strides None in a config means the pool size
+    const nul = await importKerasBytes(editedArchive((c) => { c.config.layers[2].config.strides = null; }, "cnn_lstm.keras"), "keras");
+    expect((nul.layers[1] as unknown as { strides: number }).strides).toBe(2);
+  });
+
   it("snake_case of class names follows Keras's naming", () => {
     expect(["LSTM", "GRU", "SimpleRNN", "TimeDistributed", "RepeatVector", "InputLayer", "Dense"].map(snakeCase))
       .toEqual(["lstm", "gru", "simple_rnn", "time_distributed", "repeat_vector", "input_layer", "dense"]);
+    expect(["Conv1D", "MaxPooling1D", "AveragePooling1D", "GlobalAveragePooling1D", "GlobalMaxPooling1D"].map(snakeCase))
+      .toEqual(["conv1d", "max_pooling1d", "average_pooling1d", "global_average_pooling1d", "global_max_pooling1d"]);
   });
 });
 
@@ -265,6 +289,19 @@ describe("importKeras: refusals name the layer and the weight", () => {
     const err = await refusal(() => importKeras(path("bad_branching.keras")));
     expect(err.message).toContain("functional graphs are not yet supported");
     expect(err.message).toMatch(/"input_layer" feeds 2 layers|takes 2 inputs/);
+  });
+
+  it("Conv1D and pooling with channels_first, grouped Conv1D and keepdims, which recurrent's layers do not compute", async () => {
+    for (const at of [1, 2]) {
+      const err = await refusal(() => importKerasBytes(editedArchive((c) => { c.config.layers[at].config.data_format = "channels_first"; }, "cnn_lstm.keras"), "keras"));
+      expect(err.message).toContain(at === 1 ? 'layer "conv1d" (Conv1D)' : 'layer "max_pooling1d" (MaxPooling1D)');
+      expect(err.message).toContain('data_format "channels_first"');
+    }
+    const gr = await refusal(() => importKerasBytes(editedArchive((c) => { c.config.layers[1].config.groups = 3; }, "cnn_lstm.keras"), "keras"));
+    expect(gr.message).toContain('"groups" is 3');
+    const kd = await refusal(() => importKerasBytes(editedArchive((c) => { c.config.layers[3].config.keepdims = true; }, "conv1d_same_global_average.keras"), "keras"));
+    expect(kd.message).toContain('layer "global_average_pooling1d" (GlobalAveragePooling1D)');
+    expect(kd.message).toContain('"keepdims" is true');
   });
 
   it("Keras 3 hard_sigmoid, masking, return_state and an unlike backward layer, which would compute something else", async () => {
