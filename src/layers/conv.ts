@@ -171,12 +171,49 @@ export interface Pooling1DArgs extends LayerArgs {
   padding?: "valid" | "same";
 }
 
-abstract class Pooling1D extends Layer {
+/**
+ * What every pooling layer shares: max or mean over windows of time, through the pooling kernels,
+ * with the argmax kept for max's backward. Subclasses set the windows (computeBuild) and say
+ * whether the time axis stays.
+ */
+abstract class PoolingBase extends Layer {
+  protected abstract readonly kind: "max" | "avg";
+  /** true: [B, T', C] out; false: [B, C] (global pooling). */
+  protected abstract readonly keepsTime: boolean;
+  protected geo: Pool1dArgs | null = null;
+  protected xShape: number[] | null = null;
+  private arg: Int32Array | null = null;
+
+  forward(x: Tensor): Tensor {
+    this.checkInput(x);
+    const g = { ...this.geo!, B: x.shape[0]! };
+    const n = g.B * g.out * g.C;
+    const y = this.out("y", n);
+    if (this.kind === "max") {
+      if (!this.arg || this.arg.length !== n) this.arg = new Int32Array(n);
+      maxPool1d(g, x.data, y, this.arg);
+    } else {
+      avgPool1d(g, x.data, y);
+    }
+    this.xShape = [...x.shape];
+    return new Tensor(y, this.keepsTime ? [g.B, g.out, g.C] : [g.B, g.C]);
+  }
+
+  backward(dy: Tensor): Tensor {
+    const shape = this.requireForward(this.xShape);
+    const g = { ...this.geo!, B: shape[0]! };
+    const dx = this.out("dx", g.B * g.L * g.C);
+    if (this.kind === "max") maxPool1dBackward(g, dy.data, this.arg!, dx);
+    else avgPool1dBackward(g, dy.data, dx);
+    return new Tensor(dx, shape);
+  }
+}
+
+abstract class Pooling1D extends PoolingBase {
+  protected readonly keepsTime = true;
   readonly poolSize: number;
   readonly strides: number;
   readonly padding: "valid" | "same";
-  protected geo: Pool1dArgs | null = null;
-  protected xShape: number[] | null = null;
 
   constructor(args: Pooling1DArgs, where: string) {
     super(checkOptions(POOL1D, args, where));
@@ -212,26 +249,9 @@ abstract class Pooling1D extends Layer {
  */
 export class MaxPooling1D extends Pooling1D {
   readonly className = "MaxPooling1D";
-  private arg: Int32Array | null = null;
+  protected readonly kind = "max";
   constructor(args: Pooling1DArgs = {}) {
     super(args, "maxPooling1d");
-  }
-  forward(x: Tensor): Tensor {
-    this.checkInput(x);
-    const g = { ...this.geo!, B: x.shape[0]! };
-    const n = g.B * g.out * g.C;
-    const y = this.out("y", n);
-    if (!this.arg || this.arg.length !== n) this.arg = new Int32Array(n);
-    maxPool1d(g, x.data, y, this.arg);
-    this.xShape = [...x.shape];
-    return new Tensor(y, [g.B, g.out, g.C]);
-  }
-  backward(dy: Tensor): Tensor {
-    const shape = this.requireForward(this.xShape);
-    const g = { ...this.geo!, B: shape[0]! };
-    const dx = this.out("dx", g.B * g.L * g.C);
-    maxPool1dBackward(g, dy.data, this.arg!, dx);
-    return new Tensor(dx, shape);
   }
 }
 
@@ -241,29 +261,14 @@ export class MaxPooling1D extends Pooling1D {
  */
 export class AveragePooling1D extends Pooling1D {
   readonly className = "AveragePooling1D";
+  protected readonly kind = "avg";
   constructor(args: Pooling1DArgs = {}) {
     super(args, "averagePooling1d");
   }
-  forward(x: Tensor): Tensor {
-    this.checkInput(x);
-    const g = { ...this.geo!, B: x.shape[0]! };
-    const y = this.out("y", g.B * g.out * g.C);
-    avgPool1d(g, x.data, y);
-    this.xShape = [...x.shape];
-    return new Tensor(y, [g.B, g.out, g.C]);
-  }
-  backward(dy: Tensor): Tensor {
-    const shape = this.requireForward(this.xShape);
-    const g = { ...this.geo!, B: shape[0]! };
-    const dx = this.out("dx", g.B * g.L * g.C);
-    avgPool1dBackward(g, dy.data, dx);
-    return new Tensor(dx, shape);
-  }
 }
 
-abstract class GlobalPooling1D extends Layer {
-  protected geo: Pool1dArgs | null = null;
-  protected xShape: number[] | null = null;
+abstract class GlobalPooling1D extends PoolingBase {
+  protected readonly keepsTime = false;
   constructor(args: LayerArgs, where: string) {
     super(checkOptions(GLOBAL_POOL1D, args, where));
   }
@@ -280,48 +285,17 @@ abstract class GlobalPooling1D extends Layer {
 /** Mean over all steps: [B, T, C] → [B, C]. No weights. */
 export class GlobalAveragePooling1D extends GlobalPooling1D {
   readonly className = "GlobalAveragePooling1D";
+  protected readonly kind = "avg";
   constructor(args: LayerArgs = {}) {
     super(args, "globalAveragePooling1d");
-  }
-  forward(x: Tensor): Tensor {
-    this.checkInput(x);
-    const g = { ...this.geo!, B: x.shape[0]! };
-    const y = this.out("y", g.B * g.C);
-    avgPool1d(g, x.data, y);
-    this.xShape = [...x.shape];
-    return new Tensor(y, [g.B, g.C]);
-  }
-  backward(dy: Tensor): Tensor {
-    const shape = this.requireForward(this.xShape);
-    const g = { ...this.geo!, B: shape[0]! };
-    const dx = this.out("dx", g.B * g.L * g.C);
-    avgPool1dBackward(g, dy.data, dx);
-    return new Tensor(dx, shape);
   }
 }
 
 /** Max over all steps: [B, T, C] → [B, C]. No weights. */
 export class GlobalMaxPooling1D extends GlobalPooling1D {
   readonly className = "GlobalMaxPooling1D";
-  private arg: Int32Array | null = null;
+  protected readonly kind = "max";
   constructor(args: LayerArgs = {}) {
     super(args, "globalMaxPooling1d");
-  }
-  forward(x: Tensor): Tensor {
-    this.checkInput(x);
-    const g = { ...this.geo!, B: x.shape[0]! };
-    const n = g.B * g.C;
-    const y = this.out("y", n);
-    if (!this.arg || this.arg.length !== n) this.arg = new Int32Array(n);
-    maxPool1d(g, x.data, y, this.arg);
-    this.xShape = [...x.shape];
-    return new Tensor(y, [g.B, g.C]);
-  }
-  backward(dy: Tensor): Tensor {
-    const shape = this.requireForward(this.xShape);
-    const g = { ...this.geo!, B: shape[0]! };
-    const dx = this.out("dx", g.B * g.L * g.C);
-    maxPool1dBackward(g, dy.data, this.arg!, dx);
-    return new Tensor(dx, shape);
   }
 }
