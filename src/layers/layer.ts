@@ -6,6 +6,9 @@ import { ShapeError, ConfigError, fmtShape } from "../tensor/errors.js";
 import { initialize, type InitializerName } from "../tensor/initializers.js";
 import type { Backend } from "../backend/backend.js";
 import { getBackend } from "../backend/index.js";
+import { SymbolicTensor, applyLayer, type ApplyArgs, type CallArgs } from "./symbolic.js";
+
+export type { ApplyArgs, CallArgs } from "./symbolic.js";
 
 // Scratch buffers live in the backend's memory (a WebAssembly heap is not garbage-collected):
 // when a layer is collected, its buffers go back to the backend that gave them.
@@ -238,6 +241,75 @@ export abstract class Layer {
     });
   }
 
+  // ---- masks (variable-length sequences) ----------------------------------------------------
+
+  /**
+   * Which steps of the current batch are real, [B, T] (1 real, 0 masked; Keras's mask), set by the
+   * model before `forward`; null when no layer below made one.
+   */
+  inputMask: Float32Array | null = null;
+
+  /**
+   * The mask of the output of the batch just run forward. By default the input mask passes through
+   * when the output keeps the input's time axis (both per-sample shapes have rank >= 2 and the same
+   * first axis), else it ends. Masking and Embedding({ maskZero }) make one; a recurrent layer
+   * without returnSequences ends it.
+   */
+  computeOutputMask(): Float32Array | null {
+    const m = this.inputMask;
+    const i = this.inputShape, o = this.outputShape;
+    if (!m || !i || !o) return null;
+    return i.length >= 2 && o.length >= 2 && i[0] === o[0] ? m : null;
+  }
+
+  // ---- the graph protocol (functional models) -------------------------------------------------
+
+  /**
+   * Build for a call with these per-sample input shapes and return the per-sample shapes of its
+   * outputs. The default takes one input and gives one output; recurrent layers take initial
+   * states as extra inputs and give their final states as extra outputs (returnState); merge and
+   * attention layers take several inputs. A built layer (a shared one) checks the shapes instead.
+   */
+  buildCall(inputShapes: number[][], args: CallArgs = {}): number[][] {
+    void args;
+    if (inputShapes.length !== 1) {
+      throw new ShapeError(`layer "${this.name}" (${this.className}) takes one input, got ${inputShapes.length}`);
+    }
+    const s = inputShapes[0]!;
+    if (!this.built) return [this.build(s)];
+    if (!shapesEqual(s, this.inputShape!)) {
+      throw new ShapeError(`layer "${this.name}" (${this.className}) was built for input ${fmtShape([null, ...this.inputShape!])} and is now applied to ${fmtShape([null, ...s])}; a shared layer takes the same shape at every call`);
+    }
+    return [[...this.outputShape!]];
+  }
+
+  /** Forward for a graph call: the outputs `buildCall` promised. */
+  forwardCall(xs: Tensor[], training: boolean, args: CallArgs = {}): Tensor[] {
+    void args;
+    return [this.forward(xs[0]!, training)];
+  }
+
+  /**
+   * Backward for a graph call: dL/d(each output) (null when nothing downstream used it) → dL/d(each
+   * input), accumulating the weight gradients. Runs right after the matching `forwardCall`.
+   */
+  backwardCall(dys: (Tensor | null)[], args: CallArgs = {}): Tensor[] {
+    void args;
+    const dy = dys[0];
+    if (!dy) throw new ConfigError(`layer "${this.name}" (${this.className}): backward without a gradient for its output`);
+    return [this.backward(dy)];
+  }
+
+  /**
+   * Call the layer on symbolic tensors (from `input()` or another layer's `apply`) to build a graph
+   * for `model({ inputs, outputs })`, as Keras's functional API. Returns one symbolic tensor, or
+   * several when the layer gives several outputs (a recurrent layer with returnState: [output, h, c]
+   * or [output, h]). `initialState` starts a recurrent layer from given states.
+   */
+  apply(inputs: SymbolicTensor | SymbolicTensor[], args: ApplyArgs = {}): SymbolicTensor | SymbolicTensor[] {
+    return applyLayer(this, inputs, args);
+  }
+
   /** Check a batch's shape against the built input shape; names the layer and both shapes. */
   checkInputShape(x: Tensor): void {
     this.checkInput(x);
@@ -282,4 +354,62 @@ export abstract class Layer {
 /** Shape of a batch: the per-sample shape with the batch size in front. */
 export function batchShape(batch: number, sample: Shape): number[] {
   return [batch, ...sample];
+}
+
+/**
+ * A layer that takes several inputs (merges, attention): used in functional models through
+ * `.apply([a, b, ...])`. It implements the graph protocol (buildCall, forwardCall, backwardCall);
+ * its single-input forward and backward are refused with a pointer to `apply`.
+ */
+export abstract class MultiInputLayer extends Layer {
+  /** Per-sample shapes of the inputs, once built. */
+  inputShapes: number[][] | null = null;
+  /** Masks of the inputs for the current batch ([B, T] or null each), set by the model before forwardCall. */
+  inputMasks: (Float32Array | null)[] = [];
+
+  /** Declare parameters for these per-sample input shapes; return the per-sample output shapes. */
+  protected abstract computeBuildCall(inputShapes: number[][], args: CallArgs): number[][];
+
+  protected computeBuild(inputShape: number[]): number[] {
+    void inputShape;
+    throw new ConfigError(`layer "${this.name}" (${this.className}) takes a list of inputs: use it in a functional model, layer.apply([a, b])`);
+  }
+
+  override buildCall(inputShapes: number[][], args: CallArgs = {}): number[][] {
+    if (!this.built) {
+      this.params = [];
+      const out = this.computeBuildCall(inputShapes, args);
+      this.inputShapes = inputShapes.map((s) => [...s]);
+      this.inputShape = [...inputShapes[0]!];
+      this.outputShape = [...out[0]!];
+      return out;
+    }
+    const want = this.inputShapes!;
+    if (inputShapes.length !== want.length || inputShapes.some((s, k) => !shapesEqual(s, want[k]!))) {
+      throw new ShapeError(`layer "${this.name}" (${this.className}) was built for inputs ${want.map((s) => fmtShape([null, ...s])).join(", ")} and is now applied to ${inputShapes.map((s) => fmtShape([null, ...s])).join(", ")}; a shared layer takes the same shapes at every call`);
+    }
+    return this.computeOutputShapes(args);
+  }
+
+  /** Output shapes of another call of a built layer (the options of a call may add outputs). */
+  protected abstract computeOutputShapes(args: CallArgs): number[][];
+
+  abstract override forwardCall(xs: Tensor[], training: boolean, args?: CallArgs): Tensor[];
+  abstract override backwardCall(dys: (Tensor | null)[], args?: CallArgs): Tensor[];
+
+  forward(x: Tensor, training: boolean): Tensor {
+    void x; void training;
+    throw new ConfigError(`layer "${this.name}" (${this.className}) takes a list of inputs: use it in a functional model, layer.apply([a, b])`);
+  }
+
+  backward(dy: Tensor): Tensor {
+    void dy;
+    throw new ConfigError(`layer "${this.name}" (${this.className}) takes a list of inputs: use it in a functional model, layer.apply([a, b])`);
+  }
+
+  /** A multi-input layer's mask: its first input's, when the output keeps that input's time axis. */
+  override computeOutputMask(): Float32Array | null {
+    this.inputMask = this.inputMasks[0] ?? null;
+    return super.computeOutputMask();
+  }
 }

@@ -7,7 +7,7 @@ import type { InitializerName } from "../tensor/initializers.js";
 import { checkActivation, type Activation } from "../kernels/activations.js";
 import { toTimeMajor, toBatchMajor } from "../kernels/layout.js";
 import { INITIALIZERS } from "../tensor/initializers.js";
-import { Layer, Param, type LayerArgs, type LayerConfig } from "./layer.js";
+import { Layer, Param, type LayerArgs, type LayerConfig, type CallArgs } from "./layer.js";
 import { checkOptions, options, layerArgsShape, positiveInt, rate, str, bool, oneOf } from "./options.js";
 
 const initializer = () => oneOf(INITIALIZERS).optional();
@@ -163,6 +163,34 @@ abstract class RecurrentLayer extends Layer {
 
   backward(dy: Tensor): Tensor {
     return this.runBackward(dy, undefined, false).dx;
+  }
+
+  /** Graph calls: the sequence, then `initialStates` state inputs; outputs [output] or, with returnState, [output, ...final states]. */
+  override buildCall(inputShapes: number[][], args: CallArgs = {}): number[][] {
+    const n = args.initialStates ?? 0;
+    if (inputShapes.length !== 1 + n) throw new ShapeError(`layer "${this.name}" (${this.className}) takes a sequence and ${n} initial states, got ${inputShapes.length} inputs`);
+    if (n !== 0 && n !== this.stateCount) {
+      throw new ShapeError(`layer "${this.name}" (${this.className}): initialState needs ${this.stateCount} tensor${this.stateCount > 1 ? "s" : ""} (${this.stateCount === 2 ? "[h, c]" : "[h]"}), each [batch, ${this.units}], got ${n}`);
+    }
+    inputShapes.slice(1).forEach((s, k) => {
+      if (s.length !== 1 || s[0] !== this.units) throw new ShapeError(`layer "${this.name}" (${this.className}): initialState[${k}] must have shape [batch, ${this.units}], got ${fmtShape([null, ...s])}`);
+    });
+    const out = super.buildCall([inputShapes[0]!], args)[0]!;
+    return this.returnState ? [out, ...Array.from({ length: this.stateCount }, () => [this.units])] : [out];
+  }
+
+  override forwardCall(xs: Tensor[], training: boolean, args: CallArgs = {}): Tensor[] {
+    const n = args.initialStates ?? 0;
+    const r = this.run(xs[0]!, training, n ? xs.slice(1, 1 + n) : undefined, this.returnState);
+    return this.returnState ? [r.output, ...r.states] : [r.output];
+  }
+
+  override backwardCall(dys: (Tensor | null)[], args: CallArgs = {}): Tensor[] {
+    const n = args.initialStates ?? 0;
+    const want = this.returnSequences ? [this.B, this.T, this.units] : [this.B, this.units];
+    const dy = dys[0] ?? new Tensor(new Float32Array(sizeOf(want)), want);
+    const r = this.runBackward(dy, dys.slice(1), n > 0);
+    return [r.dx, ...r.dInitialState.slice(0, n)];
   }
 
   /** Forward over a batch [B, T, I], optionally from given initial states ([h] or [h, c], each [B, H]). */

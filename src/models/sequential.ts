@@ -433,7 +433,12 @@ export class Sequential {
   forward(x: Tensor, training = false): Tensor {
     this.ensureBuilt(x, "forward");
     let h = x;
-    for (const l of this.layers) h = l.forward(h, training);
+    let mask: Float32Array | null = null; // which steps are real (Masking, Embedding maskZero), passed up the stack
+    for (const l of this.layers) {
+      l.inputMask = mask;
+      h = l.forward(h, training);
+      mask = l.computeOutputMask();
+    }
     return h;
   }
 
@@ -961,12 +966,15 @@ export class Sequential {
     this.ensureBuilt(x, "inspect");
     const target = this.getLayer(which);
     let h = x;
+    let mask: Float32Array | null = null;
     for (const l of this.layers) {
+      l.inputMask = mask;
       if (l === target) {
         if (l instanceof LSTM || l instanceof GRU) return l.inspect(h);
         throw new ConfigError(`inspect: layer "${l.name}" is a ${l.className}; only LSTM and GRU layers have gates to inspect`);
       }
       h = l.forward(h, false);
+      mask = l.computeOutputMask();
     }
     throw new ConfigError("inspect: layer not found");
   }
