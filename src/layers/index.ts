@@ -12,6 +12,7 @@ import { makeBidirectional } from "./registry.js";
 import {
   Conv1D, MaxPooling1D, AveragePooling1D, GlobalAveragePooling1D, GlobalMaxPooling1D, type Conv1DArgs, type Pooling1DArgs,
 } from "./conv.js";
+import { Attention, AdditiveAttention, type AttentionArgs, type AdditiveAttentionArgs } from "./attention.js";
 
 export const input = (args: InputArgs): Input => new Input(args);
 export const dense = (args: DenseArgs): Dense => new Dense(args);
@@ -27,12 +28,15 @@ export const maxPooling1d = (args: Pooling1DArgs = {}): MaxPooling1D => new MaxP
 export const averagePooling1d = (args: Pooling1DArgs = {}): AveragePooling1D => new AveragePooling1D(args);
 export const globalAveragePooling1d = (args: LayerArgs = {}): GlobalAveragePooling1D => new GlobalAveragePooling1D(args);
 export const globalMaxPooling1d = (args: LayerArgs = {}): GlobalMaxPooling1D => new GlobalMaxPooling1D(args);
+export const attention = (args: AttentionArgs = {}): Attention => new Attention(args);
+export const additiveAttention = (args: AdditiveAttentionArgs = {}): AdditiveAttention => new AdditiveAttention(args);
 export const timeDistributed = (layer: Layer, args: LayerArgs = {}): TimeDistributed => new TimeDistributed(layer, args);
 export const bidirectional = (layer: Layer, args: BidirectionalArgs = {}): Bidirectional => makeBidirectional(layer, args);
 
 export { fromConfig, kindOfType, namePrefix, layerKinds, type LayerKind } from "./registry.js";
-export { Layer, Param } from "./layer.js";
-export type { LayerArgs, LayerConfig } from "./layer.js";
+export { Layer, Param, MultiInputLayer } from "./layer.js";
+export type { LayerArgs, LayerConfig, CallArgs, ApplyArgs } from "./layer.js";
+export { SymbolicTensor } from "./symbolic.js";
 export { Input, Dense, Dropout, Embedding, Flatten, RepeatVector } from "./core.js";
 export type { InputArgs, DenseArgs, DropoutArgs, EmbeddingArgs, RepeatVectorArgs, DenseActivation } from "./core.js";
 export { LSTM, GRU, SimpleRNN, RecurrentLayer } from "./recurrent.js";
@@ -41,3 +45,5 @@ export { TimeDistributed, Bidirectional } from "./wrappers.js";
 export type { BidirectionalArgs, MergeMode } from "./wrappers.js";
 export { Conv1D, MaxPooling1D, AveragePooling1D, GlobalAveragePooling1D, GlobalMaxPooling1D } from "./conv.js";
 export type { Conv1DArgs, Pooling1DArgs, Padding1d } from "./conv.js";
+export { Attention, AdditiveAttention } from "./attention.js";
+export type { AttentionArgs, AdditiveAttentionArgs, AttentionScoreMode } from "./attention.js";

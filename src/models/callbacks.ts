@@ -3,7 +3,7 @@
 
 import { ConfigError } from "../tensor/errors.js";
 import { fileSystem } from "../io/fs.js";
-import type { Sequential, TrainingSnapshot } from "./sequential.js";
+import type { Model, TrainingSnapshot } from "./sequential.js";
 import { checkOptions, options, str, nonEmptyStr, bool, nonNegative, nonNegativeInt, finiteNumber, oneOf, z } from "../layers/options.js";
 
 const MODE = oneOf(["auto", "min", "max"] as const).optional();
@@ -24,7 +24,7 @@ export type Logs = Record<string, number>;
 
 /** Implement any subset; methods may be async. `model` is set before training starts. */
 export interface Callback {
-  model?: Sequential;
+  model?: Model;
   onTrainBegin?(logs: Logs): void | Promise<void>;
   onTrainEnd?(logs: Logs): void | Promise<void>;
   onEpochBegin?(epoch: number, logs: Logs): void | Promise<void>;
@@ -74,7 +74,7 @@ export interface EarlyStoppingArgs {
  * stopped early or ran all epochs (Keras 2 restored only on an early stop, a common surprise).
  */
 export class EarlyStopping implements Callback {
-  model?: Sequential;
+  model?: Model;
   readonly monitor: string;
   readonly minDelta: number;
   readonly patience: number;
@@ -140,7 +140,7 @@ export interface ModelCheckpointArgs {
 
 /** Saves the model (weights, optimizer state, epoch) after each epoch, or after each improvement. */
 export class ModelCheckpoint implements Callback {
-  model?: Sequential;
+  model?: Model;
   readonly filepath: string;
   readonly monitor: string;
   readonly saveBestOnly: boolean;
@@ -187,7 +187,7 @@ export interface ReduceLrOnPlateauArgs {
 
 /** Multiplies the learning rate by `factor` when the monitored value stops improving. */
 export class ReduceLrOnPlateau implements Callback {
-  model?: Sequential;
+  model?: Model;
   readonly monitor: string;
   readonly factor: number;
   readonly patience: number;
@@ -243,7 +243,7 @@ export interface CsvLoggerArgs {
  * each epoch (a log is small), so an interrupted run leaves a complete CSV of the epochs it finished.
  */
 export class CsvLogger implements Callback {
-  model?: Sequential;
+  model?: Model;
   private keys: string[] | null = null;
   private text = "";
   constructor(readonly args: CsvLoggerArgs) {
@@ -270,7 +270,7 @@ export class CsvLogger implements Callback {
 
 /** Stops training quietly at the first non-finite loss (weights of the last finite step are kept). */
 export class TerminateOnNaN implements Callback {
-  model?: Sequential;
+  model?: Model;
   readonly terminateOnNaN = true;
 }
 

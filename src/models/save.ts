@@ -9,7 +9,7 @@ import { isCustomLoss, type LossSpec } from "../kernels/losses.js";
 import type { Layer } from "../layers/layer.js";
 import { fileSystem, type FileSystem } from "../io/fs.js";
 import { parseOptions, options, bool, fmtValue } from "../layers/options.js";
-import type { Sequential } from "./sequential.js";
+import type { Model } from "./sequential.js";
 
 export const FORMAT = "recurrent-model";
 export const FORMAT_VERSION = 1;
@@ -52,7 +52,7 @@ export function crc32(bytes: Uint8Array): number {
 
 const SAVE_OPTIONS = options({ overwrite: bool().optional() });
 
-export async function saveModel(model: Sequential, dir: string, opts: { overwrite?: boolean } = {}): Promise<void> {
+export async function saveModel(model: Model, dir: string, opts: { overwrite?: boolean } = {}): Promise<void> {
   if (typeof dir !== "string" || dir === "") throw new ConfigError(`save: the directory must be a non-empty string, got ${fmtValue(dir)}`);
   parseOptions(SAVE_OPTIONS, opts, "save");
   if (!model.built) throw new ConfigError("save: the model is not built yet");
@@ -126,7 +126,7 @@ function layerEntry(l: Layer): ModelJson["layers"][number] {
 }
 
 /** The compile settings; custom functions by name (a model loaded without them keeps the names in `missingCustom`). */
-function compileEntry(model: Sequential): ModelJson["compile"] {
+function compileEntry(model: Model): ModelJson["compile"] {
   if (!model.optimizer) return null;
   const miss = model.missingCustom;
   if (!model.loss && !miss?.loss) return null;

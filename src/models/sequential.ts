@@ -4,7 +4,7 @@
 import { Tensor, toTensor, assertFinite, type NestedArray, sizeOf, shapesEqual } from "../tensor/tensor.js";
 import { Rng } from "../tensor/rng.js";
 import { ConfigError, NonFiniteError, ShapeError, fmtShape } from "../tensor/errors.js";
-import { Layer, Input, RecurrentLayer, LSTM, GRU, namePrefix, type LstmInternals, type GruInternals } from "../layers/index.js";
+import { Layer, Input, RecurrentLayer, MultiInputLayer, LSTM, GRU, namePrefix, type LstmInternals, type GruInternals } from "../layers/index.js";
 import { Optimizer, type OptimizerConfig, type OptimizerName, type OptimizerState } from "../optim/optimizers.js";
 import { isCustomLoss, type CustomLoss, type LossName, type LossSpec } from "../kernels/losses.js";
 import { checkMetricArg, metricTracker, resolveLossName, valuesOf, type CustomMetric, type MetricArg, type MetricName, type MetricTracker } from "./metrics.js";
@@ -218,7 +218,13 @@ export function mixSeed(seed: number, a: number, b: number): number {
   return h >>> 0;
 }
 
-export class Sequential {
+/**
+ * What every model shares: the flat parameter and gradient buffers over its layers, compile / fit /
+ * evaluate / predict, weights, snapshots and saving. A model sees its data as one tensor per batch
+ * ([batch, ...per-sample]); `Sequential` runs a chain of layers on it, `Functional` (functional.ts)
+ * a graph with several inputs and outputs packed side by side in it.
+ */
+export abstract class Model {
   readonly layers: Layer[];
   readonly seed: number;
   name: string;
@@ -245,32 +251,17 @@ export class Sequential {
   private scratchDepth = 0;
   /** The `threads` option as given. */
   readonly threads: number | "auto";
-  private inputShapeValue: number[] | null = null;
+  protected inputShapeValue: number[] | null = null;
 
-  constructor(layers: Layer[], options: SequentialOptions = {}) {
-    if (!Array.isArray(layers) || layers.length === 0) throw new ConfigError("sequential: give at least one layer");
-    parseOptions(SEQUENTIAL_OPTIONS, options, "sequential");
-    layers.forEach((l, k) => {
-      if (!(l instanceof Layer)) throw new ConfigError(`sequential: layers[${k}] must be a layer (layers.dense(...), layers.lstm(...), ...), got ${fmtValue(l)}`);
-      const first = layers.indexOf(l);
-      if (first !== k) {
-        throw new ConfigError(`sequential: layers[${first}] and layers[${k}] are the same layer object; a Sequential model is a chain of distinct layers — create a new layer for position ${k}`);
-      }
-      if (l.owner !== null) l.claim(this, "", "sequential"); // a layer owned elsewhere: claim refuses it
-    });
+  /** Common set-up; the subclass checks and names the layers, builds, and claims them. */
+  protected constructor(layers: Layer[], options: SequentialOptions, where: string) {
+    parseOptions(SEQUENTIAL_OPTIONS, options, where);
     this.layers = [...layers];
     this.seed = options.seed ?? 42;
-    this.name = options.name ?? "sequential";
-    this.backend = getBackend(options.backend === undefined ? undefined : checkBackendChoice(options.backend, "sequential"));
-    this.threads = options.threads === undefined ? getDefaultThreads() : checkThreads(options.threads, "sequential");
+    this.name = options.name ?? where;
+    this.backend = getBackend(options.backend === undefined ? undefined : checkBackendChoice(options.backend, where));
+    this.threads = options.threads === undefined ? getDefaultThreads() : checkThreads(options.threads, where);
     closePools.register(this, this.pool, this);
-    this.layers.slice(1).forEach((l, k) => {
-      if (l instanceof Input) throw new ConfigError(`sequential: an input layer may only come first (found at position ${k + 1})`);
-    });
-    this.nameLayers();
-    const first = this.layers[0]!;
-    if (first.declaredInputShape) this.build(first.declaredInputShape);
-    for (const l of this.layers) l.claim(this, `model "${this.name}"`, "sequential");
   }
 
   get built(): boolean {
@@ -282,13 +273,10 @@ export class Sequential {
     return this.inputShapeValue ? [...this.inputShapeValue] : null;
   }
 
-  /** Per-sample output shape, once built. */
-  get outputShape(): number[] | null {
-    const last = this.layers[this.layers.length - 1]!;
-    return last.outputShape ? [...last.outputShape] : null;
-  }
+  /** Per-sample output shape, once built (a functional model: its outputs side by side, flattened). */
+  abstract get outputShape(): number[] | null;
 
-  private nameLayers(): void {
+  protected nameLayers(): void {
     const used = new Set<string>();
     for (const l of this.layers) if (l.name) {
       if (used.has(l.name)) throw new ConfigError(`sequential: two layers are named "${l.name}"`);
@@ -310,13 +298,7 @@ export class Sequential {
   /** Build every layer for a per-sample input shape, allocate the flat buffers and initialise the weights. */
   build(inputShape: number[]): void {
     if (this.built) return;
-    let shape = [...inputShape];
-    for (const l of this.layers) {
-      if (l instanceof RecurrentLayer && l.returnState) {
-        throw new ConfigError(`layer "${l.name}": returnState has no place in a Sequential model; call the layer's forwardWithState() directly`);
-      }
-      shape = l.build(shape);
-    }
+    this.buildLayers(inputShape);
     const params = this.layers.flatMap((l) => l.allParams());
     const total = params.reduce((s, p) => s + p.size, 0);
     const be = this.backend;
@@ -336,8 +318,11 @@ export class Sequential {
     this.seedLayers(0x7fffffff);
   }
 
+  /** Build the layers for a per-sample input shape (the subclass's topology). */
+  protected abstract buildLayers(inputShape: number[]): void;
+
   /** Give each layer its own random stream for `epoch` (so a resumed run draws the same masks). */
-  private seedLayers(epoch: number): void {
+  protected seedLayers(epoch: number): void {
     this.reseed(epoch, 0);
   }
 
@@ -357,7 +342,7 @@ export class Sequential {
    * batch only when its estimated cost (FLOPs ≈ flopPerParam · parameters · samples · steps: 2 for
    * inference, 6 for training) repays the hand-off. A pool is kept between calls.
    */
-  private poolFor(batch: number, flopPerParam: number, what: string): ParallelPool | null {
+  protected poolFor(batch: number, flopPerParam: number, what: string): ParallelPool | null {
     const host = parallelHost();
     const stateful = this.layers.some((l) => l instanceof RecurrentLayer && l.stateful);
     // a custom loss is code: it cannot be sent to worker threads, so training runs here
@@ -405,7 +390,7 @@ export class Sequential {
     this.gradients = new Float32Array(0);
   }
 
-  private ensureBuilt(x: Tensor, where: string): void {
+  protected ensureBuilt(x: Tensor, where: string): void {
     if (this.built) return;
     if (x.rank < 2) throw new ShapeError(`${where}: input needs a batch axis, got shape ${fmtShape(x.shape)}`);
     this.build(x.shape.slice(1) as number[]);
@@ -429,25 +414,11 @@ export class Sequential {
     this.missingCustom = null;
   }
 
-  /** Forward through every layer. */
-  forward(x: Tensor, training = false): Tensor {
-    this.ensureBuilt(x, "forward");
-    let h = x;
-    let mask: Float32Array | null = null; // which steps are real (Masking, Embedding maskZero), passed up the stack
-    for (const l of this.layers) {
-      l.inputMask = mask;
-      h = l.forward(h, training);
-      mask = l.computeOutputMask();
-    }
-    return h;
-  }
+  /** Forward over a batch in the model's packed layout; keeps what backward needs. */
+  abstract forward(x: Tensor, training?: boolean): Tensor;
 
-  /** Backward through every layer from dL/d(output); accumulates into `gradients`, returns dL/dx. */
-  backward(dy: Tensor): Tensor {
-    let g = dy;
-    for (let k = this.layers.length - 1; k >= 0; k--) g = this.layers[k]!.backward(g);
-    return g;
-  }
+  /** Backward from dL/d(output) through every layer; accumulates into `gradients`, returns dL/dx. */
+  abstract backward(dy: Tensor): Tensor;
 
   zeroGrads(): void {
     this.gradients.fill(0);
@@ -477,7 +448,7 @@ export class Sequential {
    * the gradient of that value w.r.t. the predictions into `grad` when given. A sample of weight 0
    * is skipped (neither its loss nor its gradient is computed).
    */
-  private batchLoss(loss: LossSpec | CustomLoss, out: Tensor, y: Tensor, w: Float32Array | null, grad: Float32Array | null, divisor: number, what: string): number {
+  protected batchLoss(loss: LossSpec | CustomLoss, out: Tensor, y: Tensor, w: Float32Array | null, grad: Float32Array | null, divisor: number, what: string): number {
     const B = out.shape[0]!;
     const classes = this.classes();
     if (w && w.length !== B) throw new ShapeError(`${what}: ${w.length} sample weights for a batch of ${B} samples`);
@@ -543,7 +514,7 @@ export class Sequential {
   }
 
   /** Weights the optimizer must not change: every weight of a frozen layer, wrapped layers included. */
-  private frozenParams(): Set<Param> {
+  protected frozenParams(): Set<Param> {
     const frozen = new Set<Param>();
     const visit = (l: Layer, parentFrozen: boolean): void => {
       const f = parentFrozen || !l.trainable;
@@ -610,11 +581,11 @@ export class Sequential {
     if (s.optimizer && this.optimizer) this.optimizer.restore(s.optimizer);
   }
 
-  private requireBuilt(what: string): void {
+  protected requireBuilt(what: string): void {
     if (!this.built) throw new ConfigError(`${what}: the model is not built yet; start it with layers.input({ shape }) or call fit/predict first`);
   }
 
-  private requireCompiled(what: string): { loss: LossSpec | CustomLoss; optimizer: Optimizer } {
+  protected requireCompiled(what: string): { loss: LossSpec | CustomLoss; optimizer: Optimizer } {
     const miss = this.missingCustom;
     if (miss) {
       const names = [...(miss.loss ? [miss.loss] : []), ...miss.metrics];
@@ -626,7 +597,7 @@ export class Sequential {
   }
 
   /** Check targets against the model output; sparse cross-entropy takes class ids without the class axis. */
-  private checkTargets(y: Tensor, x: Tensor, what: string): void {
+  protected checkTargets(y: Tensor, x: Tensor, what: string): void {
     if (y.shape[0] !== x.shape[0]) {
       throw new ShapeError(`${what}: x has ${x.shape[0]} samples but y has ${y.shape[0]}`);
     }
@@ -644,7 +615,7 @@ export class Sequential {
   }
 
   /** Inputs as a finite tensor of the model's input shape (building the model from it if needed). */
-  private prepareInputs(xIn: Data, what: string, xName = "x"): Tensor {
+  protected prepareInputs(xIn: Data, what: string, xName = "x"): Tensor {
     const x = toTensor(xIn, `${what}: ${xName}`);
     assertFinite(x, `${what}: ${xName}`);
     this.ensureBuilt(x, what);
@@ -653,7 +624,7 @@ export class Sequential {
   }
 
   /** Inputs and targets checked against the model and each other; names `what` in every error. */
-  private prepareData(xIn: Data, yIn: Data, what: string, validation = false): { x: Tensor; y: Tensor } {
+  protected prepareData(xIn: Data, yIn: Data, what: string, validation = false): { x: Tensor; y: Tensor } {
     const v = validation ? "validation " : "";
     const x = this.prepareInputs(xIn, what, `${v}x`);
     const y = toTensor(yIn, `${what}: ${v}y`);
@@ -662,11 +633,11 @@ export class Sequential {
     return { x, y };
   }
 
-  private isSparse(): boolean {
+  protected isSparse(): boolean {
     return !isCustomLoss(this.loss) && this.loss?.name === "sparseCategoricalCrossentropy";
   }
 
-  private trackers(): MetricTracker[] {
+  protected trackers(): MetricTracker[] {
     const sparse = this.isSparse();
     return this.metrics.map((m) => metricTracker(m, sparse));
   }
@@ -676,7 +647,7 @@ export class Sequential {
    * the weight of each sample's class in `classWeight` (class ids from sparse targets, the argmax
    * of one-hot targets, or the rounded value of a single binary target, as Keras reads them).
    */
-  private sampleWeights(sw: SampleWeight | undefined, cw: ClassWeight | undefined, y: Tensor, what: string, label = "sampleWeight"): Float32Array | null {
+  protected sampleWeights(sw: SampleWeight | undefined, cw: ClassWeight | undefined, y: Tensor, what: string, label = "sampleWeight"): Float32Array | null {
     const n = y.shape[0]!;
     let w: Float32Array | null = null;
     if (sw !== undefined) {
@@ -719,7 +690,7 @@ export class Sequential {
     return w;
   }
 
-  private classes(): number {
+  protected classes(): number {
     const out = this.outputShape!;
     return out[out.length - 1]!;
   }
@@ -734,7 +705,7 @@ export class Sequential {
     }
   }
 
-  private async runFit(xIn: Data, yIn: Data, args: FitArgs): Promise<History> {
+  protected async runFit(xIn: Data, yIn: Data, args: FitArgs): Promise<History> {
     const { loss, optimizer } = this.requireCompiled("fit");
     let { x, y } = this.prepareData(xIn, yIn, "fit");
     let w = this.sampleWeights(args.sampleWeight, undefined, y, "fit");
@@ -871,7 +842,7 @@ export class Sequential {
    * predict copy what they keep, so nothing is allocated per batch. Nested calls (a callback that
    * predicts during fit) keep it on until the outermost ends.
    */
-  private withScratch<T>(fn: () => T): T {
+  protected withScratch<T>(fn: () => T): T {
     this.scratchEnter();
     try {
       return fn();
@@ -880,11 +851,11 @@ export class Sequential {
     }
   }
 
-  private scratchEnter(): void {
+  protected scratchEnter(): void {
     if (this.scratchDepth++ === 0) for (const l of this.layers) l.setScratchOutputs(true);
   }
 
-  private scratchExit(): void {
+  protected scratchExit(): void {
     if (--this.scratchDepth === 0) for (const l of this.layers) l.setScratchOutputs(false);
   }
 
@@ -900,7 +871,7 @@ export class Sequential {
     return this.withScratch(() => this.runEvaluate(xIn, yIn, args));
   }
 
-  private runEvaluate(xIn: Data, yIn: Data, args: EvaluateArgs): Record<string, number> {
+  protected runEvaluate(xIn: Data, yIn: Data, args: EvaluateArgs): Record<string, number> {
     const loss = this.requireCompiled("evaluate").loss;
     const { x, y } = this.prepareData(xIn, yIn, "evaluate");
     const w = this.sampleWeights(args.sampleWeight, undefined, y, "evaluate");
@@ -927,7 +898,7 @@ export class Sequential {
     return this.withScratch(() => this.runPredict(xIn, args));
   }
 
-  private runPredict(xIn: Data, args: PredictArgs): Tensor {
+  protected runPredict(xIn: Data, args: PredictArgs): Tensor {
     const x = this.prepareInputs(xIn, "predict");
     const batchSize = args.batchSize ?? 32;
     const n = x.shape[0]!;
@@ -955,6 +926,96 @@ export class Sequential {
     const l = typeof which === "number" ? this.layers[which] : this.layers.find((m) => m.name === which);
     if (!l) throw new ConfigError(`getLayer: no layer ${JSON.stringify(which)}; layers are ${this.layers.map((m) => m.name).join(", ")}`);
     return l;
+  }
+
+  /**
+   * Per-timestep gate activations and states of an LSTM or GRU layer for inputs x,
+   * each [B, T, H] (inference mode; the layers below it run first).
+   */
+  abstract inspect(which: string | number, xIn: Data | Data[]): LstmInternals | GruInternals;
+
+  /** A Keras-style table of the layers, their output shapes and parameter counts; then the totals. */
+  abstract summary(): string;
+
+  /** The three totals lines of a summary. */
+  protected summaryTotals(): string[] {
+    const total = this.countParams();
+    const trainable = this.countTrainableParams();
+    const bytes = (n: number): string => {
+      const b = n * 4;
+      return b >= 1024 * 1024 ? `${(b / 1024 / 1024).toFixed(2)} MB` : b >= 1024 ? `${(b / 1024).toFixed(2)} KB` : `${b.toFixed(2)} B`;
+    };
+    return [
+      ` Total params: ${total.toLocaleString("en-US")} (${bytes(total)})`,
+      ` Trainable params: ${trainable.toLocaleString("en-US")} (${bytes(trainable)})`,
+      ` Non-trainable params: ${(total - trainable).toLocaleString("en-US")} (${bytes(total - trainable)})`,
+    ];
+  }
+
+  /** Save to a directory: model.json (topology, compile settings, training state) + weights.bin. */
+  async save(dir: string, opts: { overwrite?: boolean } = {}): Promise<void> {
+    await saveModel(this, dir, opts);
+  }
+}
+
+/** A linear stack of layers: each layer's output is the next one's input. */
+export class Sequential extends Model {
+  constructor(layers: Layer[], options: SequentialOptions = {}) {
+    if (!Array.isArray(layers) || layers.length === 0) throw new ConfigError("sequential: give at least one layer");
+    layers.forEach((l, k) => {
+      if (!(l instanceof Layer)) throw new ConfigError(`sequential: layers[${k}] must be a layer (layers.dense(...), layers.lstm(...), ...), got ${fmtValue(l)}`);
+      const first = layers.indexOf(l);
+      if (first !== k) {
+        throw new ConfigError(`sequential: layers[${first}] and layers[${k}] are the same layer object; a Sequential model is a chain of distinct layers — create a new layer for position ${k}`);
+      }
+      if (l.owner !== null) l.claim(layers, "", "sequential"); // a layer owned elsewhere: claim refuses it
+    });
+    super(layers, options, "sequential");
+    this.layers.slice(1).forEach((l, k) => {
+      if (l instanceof Input) throw new ConfigError(`sequential: an input layer may only come first (found at position ${k + 1})`);
+      if (l instanceof MultiInputLayer) throw new ConfigError(`sequential: layer "${l.name || l.className}" (${l.className}) takes several inputs; use it in a functional model (input(), layer.apply, model())`);
+    });
+    if (this.layers[0] instanceof MultiInputLayer) throw new ConfigError(`sequential: layer "${this.layers[0].name || this.layers[0].className}" (${this.layers[0].className}) takes several inputs; use it in a functional model (input(), layer.apply, model())`);
+    this.nameLayers();
+    const first = this.layers[0]!;
+    if (first.declaredInputShape) this.build(first.declaredInputShape);
+    for (const l of this.layers) l.claim(this, `model "${this.name}"`, "sequential");
+  }
+
+  /** Per-sample output shape, once built. */
+  get outputShape(): number[] | null {
+    const last = this.layers[this.layers.length - 1]!;
+    return last.outputShape ? [...last.outputShape] : null;
+  }
+
+  protected buildLayers(inputShape: number[]): void {
+    let shape = [...inputShape];
+    for (const l of this.layers) {
+      if (l instanceof RecurrentLayer && l.returnState) {
+        throw new ConfigError(`layer "${l.name}": returnState has no place in a Sequential model; use the functional API (input(), layer.apply, model()), or call the layer's forwardWithState() directly`);
+      }
+      shape = l.build(shape);
+    }
+  }
+
+  /** Forward through every layer. */
+  forward(x: Tensor, training = false): Tensor {
+    this.ensureBuilt(x, "forward");
+    let h = x;
+    let mask: Float32Array | null = null; // which steps are real (Masking, Embedding maskZero), passed up the stack
+    for (const l of this.layers) {
+      l.inputMask = mask;
+      h = l.forward(h, training);
+      mask = l.computeOutputMask();
+    }
+    return h;
+  }
+
+  /** Backward through every layer from dL/d(output); accumulates into `gradients`, returns dL/dx. */
+  backward(dy: Tensor): Tensor {
+    let g = dy;
+    for (let k = this.layers.length - 1; k >= 0; k--) g = this.layers[k]!.backward(g);
+    return g;
   }
 
   /**
@@ -989,12 +1050,6 @@ export class Sequential {
     const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)) + 2);
     const cell = (s: string, i: number): string => (i === 2 ? s.padStart(w[i]! - 1) + " " : " " + s.padEnd(w[i]! - 1));
     const line = (l: string, m: string, r: string, f: string): string => l + w.map((n) => f.repeat(n)).join(m) + r;
-    const total = this.countParams();
-    const trainable = this.countTrainableParams();
-    const bytes = (n: number): string => {
-      const b = n * 4;
-      return b >= 1024 * 1024 ? `${(b / 1024 / 1024).toFixed(2)} MB` : b >= 1024 ? `${(b / 1024).toFixed(2)} KB` : `${b.toFixed(2)} B`;
-    };
     const out = [
       `Model: "${this.name}"`,
       line("┏", "┳", "┓", "━"),
@@ -1005,16 +1060,9 @@ export class Sequential {
         ...(k < rows.length - 1 ? [line("├", "┼", "┤", "─")] : []),
       ]),
       line("└", "┴", "┘", "─"),
-      ` Total params: ${total.toLocaleString("en-US")} (${bytes(total)})`,
-      ` Trainable params: ${trainable.toLocaleString("en-US")} (${bytes(trainable)})`,
-      ` Non-trainable params: ${(total - trainable).toLocaleString("en-US")} (${bytes(total - trainable)})`,
+      ...this.summaryTotals(),
     ];
     return out.join("\n");
-  }
-
-  /** Save to a directory: model.json (topology, compile settings, training state) + weights.bin. */
-  async save(dir: string, opts: { overwrite?: boolean } = {}): Promise<void> {
-    await saveModel(this, dir, opts);
   }
 }
 
