@@ -68,6 +68,11 @@ export interface LstmForwardArgs extends RecurrentDims {
   act: Activation;
   recAct: Activation;
   hm: Float32Array | null;
+  /**
+   * Peephole weights [3H] (blocks i, f, o; Gers & Schmidhuber 2000), or null / absent for the
+   * plain LSTM: i and f then also see p ⊙ c_{t-1}, o sees p ⊙ c_t.
+   */
+  P?: Float32Array | null;
 }
 
 /**
@@ -85,6 +90,10 @@ export interface LstmBackwardArgs extends RecurrentDims {
   dh: Float32Array;
   dc: Float32Array;
   dZ: Float32Array;
+  /** Peephole weights [3H] as in the forward, or null / absent. */
+  P?: Float32Array | null;
+  /** With P: the peephole gradient [3H], accumulated (+=). */
+  dP?: Float32Array | null;
 }
 
 /** The buffers both GRU kernels name (gates z, r, h). */

@@ -4,6 +4,7 @@
 
 import { gemm, fillRows, addColumnSums } from "../kernels/gemm.js";
 import { lstmForward, lstmBackward } from "../kernels/lstm.js";
+import { lstmPeepholeForward, lstmPeepholeBackward } from "../kernels/lstm_peephole.js";
 import { gruForward, gruBackward } from "../kernels/gru.js";
 import { rnnForward, rnnBackward } from "../kernels/simple_rnn.js";
 import { activate, activateBackward, softmaxRows, softmaxRowsBackward } from "../kernels/activations.js";
@@ -46,10 +47,15 @@ export class ReferenceBackend implements Backend {
   }
 
   lstmForward(p: LstmForwardArgs): void {
+    if (p.P) return lstmPeepholeForward(p.B, p.T, p.H, p.U, p.P, p.gates, p.hs, p.cs, p.tc, p.act, p.recAct, p.recMask, p.hm);
     lstmForward(p.B, p.T, p.H, p.U, p.gates, p.hs, p.cs, p.tc, p.act, p.recAct, p.recMask, p.hm);
   }
 
   lstmBackward(p: LstmBackwardArgs): void {
+    if (p.P) {
+      if (!p.dP) throw new Error("lstmBackward: a peephole LSTM needs dP, the buffer its peephole gradient accumulates into");
+      return lstmPeepholeBackward(p.B, p.T, p.H, p.U, p.P, p.gates, p.cs, p.tc, p.act, p.recAct, p.recMask, p.dhs, p.dh, p.dc, p.dZ, p.dP);
+    }
     lstmBackward(p.B, p.T, p.H, p.U, p.gates, p.cs, p.tc, p.act, p.recAct, p.recMask, p.dhs, p.dh, p.dc, p.dZ);
   }
 

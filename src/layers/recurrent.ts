@@ -26,7 +26,10 @@ const RECURRENT = {
   dropout: rate().optional(),
   recurrentDropout: rate().optional(),
 };
-const LSTM_OPTIONS = options({ ...RECURRENT, recurrentActivation: str().optional(), unitForgetBias: bool().optional() });
+const LSTM_OPTIONS = options({
+  ...RECURRENT, recurrentActivation: str().optional(), unitForgetBias: bool().optional(),
+  peephole: bool().optional(), peepholeInitializer: initializer(),
+});
 const GRU_OPTIONS = options({ ...RECURRENT, recurrentActivation: str().optional(), resetAfter: bool().optional() });
 const SIMPLE_RNN_OPTIONS = options(RECURRENT);
 
@@ -62,6 +65,18 @@ export interface LstmArgs extends RecurrentArgs {
   recurrentActivation?: Activation;
   /** Initialise the forget-gate bias to 1 (Jozefowicz et al. 2015). Default true. */
   unitForgetBias?: boolean;
+  /**
+   * Peephole connections (Gers & Schmidhuber 2000): the input and forget gates also see c_{t-1},
+   * the output gate sees c_t, through a fourth weight `peephole` [3H] (blocks i, f, o; ONNX's P).
+   * Default false.
+   */
+  peephole?: boolean;
+  /**
+   * Initializer of the peephole weights, drawn as a [3, H] matrix. Default "zeros": the layer
+   * starts out as the plain LSTM (and as ONNX's LSTM without P); TF's PeepholeLSTMCell uses its
+   * kernel initializer instead.
+   */
+  peepholeInitializer?: InitializerName;
 }
 
 export interface GruArgs extends RecurrentArgs {
@@ -107,6 +122,13 @@ abstract class RecurrentLayer extends Layer {
   protected inMask: Float32Array | null = null; // [B, I]
   protected recMask: Float32Array | null = null; // [B, H]
   protected savedStates: Float32Array[] | null = null; // stateful: [B, H] each
+  /** Which rows of each step are real, [T, B] in processing order (1 real, 0 masked); null when every step is. */
+  protected stepMask: Float32Array | null = null;
+  /**
+   * The steps the next cellForward / cellBackward call runs, [t0, t0 + n): the whole sequence,
+   * or under a mask one run of steps at a time (see `view`).
+   */
+  protected span = { t0: 0, n: 0 };
 
   constructor(args: RecurrentArgs, readonly kind: string) {
     super(args);
@@ -233,7 +255,13 @@ abstract class RecurrentLayer extends Layer {
     const init = this.initialStates(B, initialState);
     hs.set(init[0]!, 0);
     this.hs = hs;
-    this.cellForward(B, T, init);
+    this.stepMask = this.timeMajorMask(x);
+    if (this.stepMask) {
+      this.maskedForward(B, T, init);
+    } else {
+      this.span = { t0: 0, n: T };
+      this.cellForward(B, T, init);
+    }
 
     let output: Tensor;
     if (this.returnSequences) {
@@ -274,7 +302,13 @@ abstract class RecurrentLayer extends Layer {
         for (let i = 0; i < B * H; i++) target[i] += s.data[i]!;
       });
     }
-    const dZx = this.cellBackward(B, T, dhs, dh, dS); // [T*B, G] input-side gate gradients
+    let dZx: Float32Array; // [T*B, G] input-side gate gradients
+    if (this.stepMask) {
+      dZx = this.maskedBackward(B, T, dhs, dh, dS);
+    } else {
+      this.span = { t0: 0, n: T };
+      dZx = this.cellBackward(B, T, dhs, dh, dS);
+    }
 
     const be = this.backend;
     be.gemm({ transA: true, transB: false, M: I, N: G, K: T * B, A: xt, lda: I, B: dZx, ldb: G, beta: 1, C: this.kernel.grad, ldc: G }); // dW += xᵀ·dZ
@@ -288,6 +322,132 @@ abstract class RecurrentLayer extends Layer {
     toBatchMajor(dxt, 0, dx.data, B, T, I, this.goBackwards);
     const dInitialState = wantStates ? [new Tensor(dh.slice(), [B, H]), ...dS.map((d) => new Tensor(d.slice(), [B, H]))] : [];
     return { dx, dInitialState };
+  }
+
+  /**
+   * The mask of the batch (`inputMask`, [B, T]) in processing order, time-major [T, B], or null when
+   * there is none or every step is real (then the whole sequence runs in one kernel call).
+   */
+  private timeMajorMask(x: Tensor): Float32Array | null {
+    const m = this.inputMask;
+    if (!m) return null;
+    const B = x.shape[0]!, T = x.shape[1]!;
+    if (m.length !== B * T) {
+      throw new ShapeError(`layer "${this.name}" (${this.className}): its input mask has ${m.length} entries where the input ${fmtShape(x.shape)} needs [batch, time] = ${fmtShape([B, T])}, ${B * T} entries`);
+    }
+    const mt = this.buf("stepMask", T * B);
+    let all = true;
+    for (let t = 0; t < T; t++) {
+      const src = this.goBackwards ? T - 1 - t : t;
+      for (let b = 0; b < B; b++) {
+        const v = m[b * T + src] ? 1 : 0;
+        mt[t * B + b] = v;
+        if (!v) all = false;
+      }
+    }
+    return all ? null : mt;
+  }
+
+  /** Steps [t0, t0 + n) of the next kernel call under a mask: a run of steps whose rows are all real, or one step with masked rows. */
+  private maskedSpans(B: number, T: number): { t0: number; n: number; masked: boolean }[] {
+    const m = this.stepMask!;
+    const spans: { t0: number; n: number; masked: boolean }[] = [];
+    const hasMasked = (t: number): boolean => {
+      for (let b = 0; b < B; b++) if (!m[t * B + b]) return true;
+      return false;
+    };
+    for (let t = 0; t < T;) {
+      if (hasMasked(t)) {
+        spans.push({ t0: t, n: 1, masked: true });
+        t++;
+        continue;
+      }
+      let n = 1;
+      while (t + n < T && !hasMasked(t + n)) n++;
+      spans.push({ t0: t, n, masked: false });
+      t += n;
+    }
+    return spans;
+  }
+
+  /**
+   * Forward under a mask (Keras semantics): the fused kernel runs over each run of real steps, and
+   * one step at a time where some rows are masked; a masked row then takes back its previous states
+   * (h, and c for an LSTM), so its output repeats the last real one, and its gates are zeroed.
+   */
+  private maskedForward(B: number, T: number, init: Float32Array[]): void {
+    const m = this.stepMask!;
+    const H = this.units, BH = B * H, G = this.gateCount * H;
+    for (const s of this.maskedSpans(B, T)) {
+      this.span = { t0: s.t0, n: s.n };
+      this.cellForward(B, T, init);
+      if (!s.masked) continue;
+      const t = s.t0;
+      const slots = this.stateSlots();
+      for (let b = 0; b < B; b++) {
+        if (m[t * B + b]) continue;
+        for (const st of slots) st.copyWithin((t + 1) * BH + b * H, t * BH + b * H, t * BH + b * H + H);
+        this.proj!.fill(0, (t * B + b) * G, (t * B + b + 1) * G);
+      }
+    }
+    this.span = { t0: 0, n: T };
+  }
+
+  /**
+   * Backward under a mask, the spans of the forward pass in reverse: at a masked row the state
+   * gradients (dh with the output's, and dc) pass straight to the step before and the gate
+   * gradients are zero (the kernel sees zero incoming gradients there; they are restored after).
+   */
+  private maskedBackward(B: number, T: number, dhs: Float32Array | null, dh: Float32Array, dS: Float32Array[]): Float32Array {
+    const m = this.stepMask!;
+    const H = this.units, BH = B * H;
+    const carried = [dh, ...dS];
+    const save = this.buf("maskSave", carried.length * BH);
+    let dZx: Float32Array | null = null;
+    for (const s of this.maskedSpans(B, T).reverse()) {
+      const t = s.t0;
+      if (s.masked) {
+        for (let b = 0; b < B; b++) {
+          if (m[t * B + b]) continue;
+          carried.forEach((g, k) => {
+            for (let j = 0; j < H; j++) {
+              const i = b * H + j;
+              save[k * BH + i] = g[i]! + (k === 0 && dhs ? dhs[t * BH + i]! : 0);
+              g[i] = 0;
+            }
+          });
+          if (dhs) dhs.fill(0, t * BH + b * H, t * BH + b * H + H);
+        }
+      }
+      this.span = { t0: s.t0, n: s.n };
+      dZx = this.cellBackward(B, T, dhs, dh, dS);
+      if (s.masked) {
+        for (let b = 0; b < B; b++) {
+          if (m[t * B + b]) continue;
+          carried.forEach((g, k) => g.set(save.subarray(k * BH + b * H, k * BH + b * H + H), b * H));
+        }
+      }
+    }
+    this.span = { t0: 0, n: T };
+    return dZx!;
+  }
+
+  /**
+   * The steps of the current span of a time-major buffer [T (+ extra), B, width]: the buffer itself
+   * when the span is the whole sequence (no view made: the unmasked path is unchanged), else a view
+   * of its rows (a backend's own memory stays its own, so kernels run on it in place). `extra` = 1
+   * takes the slot after the span too (state buffers [T+1, B, H], whose slot t holds h_{t-1}).
+   */
+  protected view(a: Float32Array, width: number, extra = 0): Float32Array {
+    const { t0, n } = this.span;
+    if (t0 === 0 && n === this.T) return a;
+    const row = this.B * width;
+    return a.subarray(t0 * row, (t0 + n + extra) * row);
+  }
+
+  /** The state buffers [T+1, B, H] a masked step carries: [hs] (LSTM: [hs, cs]). */
+  protected stateSlots(): Float32Array[] {
+    return [this.hs!];
   }
 
   /** The h_{t-1} rows that multiplied U, [T*B, H]: masked copies under recurrent dropout. */
@@ -390,7 +550,13 @@ export interface LstmInternals {
  * Weights (Keras layout, gates i, f, c, o): kernel [I, 4H] (glorotUniform),
  * recurrent_kernel [H, 4H] (orthogonal), bias [4H] (zeros, forget part 1 with unitForgetBias).
  *
+ * With `peephole: true` (Gers & Schmidhuber 2000) the gates also look at the cell state:
+ * i and f add p_i ⊙ c, p_f ⊙ c (the previous cell state), o adds p_o ⊙ c' (the new one); the
+ * fourth weight `peephole` [3H] holds p_i, p_f, p_o in that order (zeros by default), which is
+ * ONNX's LSTM input P once its blocks are reordered to i, o, f.
+ *
  * @example layers.lstm({ units: 64, returnSequences: true })
+ * @example layers.lstm({ units: 32, peephole: true })
  */
 export class LSTM extends RecurrentLayer {
   readonly className = "LSTM";
@@ -398,6 +564,9 @@ export class LSTM extends RecurrentLayer {
   protected readonly stateCount = 2;
   readonly recurrentActivation: Activation;
   readonly unitForgetBias: boolean;
+  /** Whether the gates see the cell state (the `peephole` weight). */
+  readonly peephole: boolean;
+  readonly peepholeInitializer: InitializerName;
   private cs: Float32Array | null = null;
   private tc: Float32Array | null = null;
 
@@ -405,6 +574,20 @@ export class LSTM extends RecurrentLayer {
     super(checkOptions(LSTM_OPTIONS, args, "lstm"), "lstm");
     this.recurrentActivation = checkActivation(args.recurrentActivation ?? "sigmoid", "lstm");
     this.unitForgetBias = args.unitForgetBias ?? true;
+    this.peephole = args.peephole ?? false;
+    this.peepholeInitializer = args.peepholeInitializer ?? "zeros";
+  }
+
+  protected override computeBuild(inputShape: number[]): number[] {
+    const out = super.computeBuild(inputShape);
+    const H = this.units;
+    if (this.peephole) this.params.push(new Param("peephole", [3 * H], this.peepholeInitializer, [3, H])); // after kernel, recurrent_kernel, bias
+    return out;
+  }
+
+  /** The peephole weight [3H] (p_i, p_f, p_o), or null without peepholes. */
+  private get peepholeWeights(): Param | null {
+    return this.peephole ? this.params[this.useBias ? 3 : 2]! : null;
   }
 
   protected override makeBias(G: number): Param {
@@ -416,11 +599,17 @@ export class LSTM extends RecurrentLayer {
     const H = this.units;
     const cs = this.buf("cs", (T + 1) * B * H);
     const tc = this.buf("tc", (T + 1) * B * H);
-    cs.set(init[1]!, 0);
-    this.backend.lstmForward({ B, T, H, U: this.recurrentKernel.value, gates: this.proj!, hs: this.hs!, cs, tc,
-      act: this.activation, recAct: this.recurrentActivation, recMask: this.recMask, hm: this.hm });
+    if (this.span.t0 === 0) cs.set(init[1]!, 0);
+    this.backend.lstmForward({ B, T: this.span.n, H, U: this.recurrentKernel.value, gates: this.view(this.proj!, 4 * H), hs: this.view(this.hs!, H, 1),
+      cs: this.view(cs, H, 1), tc: this.view(tc, H, 1),
+      act: this.activation, recAct: this.recurrentActivation, recMask: this.recMask, hm: this.hm && this.view(this.hm, H),
+      P: this.peepholeWeights?.value ?? null });
     this.cs = cs;
     this.tc = tc;
+  }
+
+  protected override stateSlots(): Float32Array[] {
+    return [this.hs!, this.cs!];
   }
 
   protected override stateGradBuffers(B: number): Float32Array[] {
@@ -432,9 +621,12 @@ export class LSTM extends RecurrentLayer {
   protected cellBackward(B: number, T: number, dhs: Float32Array | null, dh: Float32Array, dS: Float32Array[]): Float32Array {
     const H = this.units, G = 4 * H;
     const dZ = this.buf("dZ", T * B * G);
-    this.backend.lstmBackward({ B, T, H, U: this.recurrentKernel.value, gates: this.proj!, cs: this.cs!, tc: this.tc!,
-      act: this.activation, recAct: this.recurrentActivation, recMask: this.recMask, dhs, dh, dc: dS[0]!, dZ });
-    this.backend.gemm({ transA: true, transB: false, M: H, N: G, K: T * B, A: this.hPrev(), lda: H, B: dZ, ldb: G,
+    const peep = this.peepholeWeights;
+    this.backend.lstmBackward({ B, T: this.span.n, H, U: this.recurrentKernel.value, gates: this.view(this.proj!, G),
+      cs: this.view(this.cs!, H, 1), tc: this.view(this.tc!, H, 1), act: this.activation, recAct: this.recurrentActivation,
+      recMask: this.recMask, dhs: dhs && this.view(dhs, H), dh, dc: dS[0]!, dZ: this.view(dZ, G),
+      P: peep?.value ?? null, dP: peep?.grad ?? null });
+    this.backend.gemm({ transA: true, transB: false, M: H, N: G, K: this.span.n * B, A: this.view(this.hPrev(), H), lda: H, B: this.view(dZ, G), ldb: G,
       beta: 1, C: this.recurrentKernel.grad, ldc: G }); // dU += hᵀ·dZ
     return dZ;
   }
@@ -462,7 +654,10 @@ export class LSTM extends RecurrentLayer {
   }
 
   getConfig(): LayerConfig {
-    return { ...this.baseConfig(), recurrentActivation: this.recurrentActivation, unitForgetBias: this.unitForgetBias };
+    return {
+      ...this.baseConfig(), recurrentActivation: this.recurrentActivation, unitForgetBias: this.unitForgetBias,
+      ...(this.peephole ? { peephole: true, peepholeInitializer: this.peepholeInitializer } : {}),
+    };
   }
 }
 
@@ -506,9 +701,10 @@ export class GRU extends RecurrentLayer {
   protected cellForward(B: number, T: number): void {
     const H = this.units, G = 3 * H;
     const rec = this.buf("rec", this.resetAfter ? T * B * G : T * B * H);
-    this.backend.gruForward({ B, T, H, resetAfter: this.resetAfter, U: this.recurrentKernel.value,
+    this.backend.gruForward({ B, T: this.span.n, H, resetAfter: this.resetAfter, U: this.recurrentKernel.value,
       recBias: this.resetAfter && this.bias ? this.bias.value : null, recBiasOff: G,
-      gates: this.proj!, rec, hs: this.hs!, act: this.activation, recAct: this.recurrentActivation, recMask: this.recMask, hm: this.hm });
+      gates: this.view(this.proj!, G), rec: this.view(rec, this.resetAfter ? G : H), hs: this.view(this.hs!, H, 1),
+      act: this.activation, recAct: this.recurrentActivation, recMask: this.recMask, hm: this.hm && this.view(this.hm, H) });
     this.rec = rec;
   }
 
@@ -518,15 +714,19 @@ export class GRU extends RecurrentLayer {
     const dZh = this.resetAfter ? this.buf("dZh", T * B * G) : null;
     const tmp = this.buf("tmp", B * H);
     const be = this.backend;
-    be.gruBackward({ B, T, H, resetAfter: this.resetAfter, U: this.recurrentKernel.value, gates: this.proj!, rec: this.rec!, hs: this.hs!,
-      act: this.activation, recAct: this.recurrentActivation, recMask: this.recMask, hm: this.hm, dhs, dh, tmp, dZx, dZh });
+    const n = this.span.n;
+    const vZx = this.view(dZx, G), vZh = dZh && this.view(dZh, G), hPrev = this.view(this.hPrev(), H);
+    be.gruBackward({ B, T: n, H, resetAfter: this.resetAfter, U: this.recurrentKernel.value, gates: this.view(this.proj!, G),
+      rec: this.view(this.rec!, this.resetAfter ? G : H), hs: this.view(this.hs!, H, 1),
+      act: this.activation, recAct: this.recurrentActivation, recMask: this.recMask, hm: this.hm && this.view(this.hm, H),
+      dhs: dhs && this.view(dhs, H), dh, tmp, dZx: vZx, dZh: vZh });
     const dU = this.recurrentKernel.grad;
     if (this.resetAfter) {
-      be.gemm({ transA: true, transB: false, M: H, N: G, K: T * B, A: this.hPrev(), lda: H, B: dZh!, ldb: G, beta: 1, C: dU, ldc: G });
-      if (this.bias) be.columnSums({ X: dZh!, rows: T * B, N: G, out: this.bias.grad, outOff: G });
+      be.gemm({ transA: true, transB: false, M: H, N: G, K: n * B, A: hPrev, lda: H, B: vZh!, ldb: G, beta: 1, C: dU, ldc: G });
+      if (this.bias) be.columnSums({ X: vZh!, rows: n * B, N: G, out: this.bias.grad, outOff: G });
     } else {
-      be.gemm({ transA: true, transB: false, M: H, N: 2 * H, K: T * B, A: this.hPrev(), lda: H, B: dZx, ldb: G, beta: 1, C: dU, ldc: G }); // z, r columns
-      be.gemm({ transA: true, transB: false, M: H, N: H, K: T * B, A: this.rec!, lda: H, B: dZx, bOff: 2 * H, ldb: G,
+      be.gemm({ transA: true, transB: false, M: H, N: 2 * H, K: n * B, A: hPrev, lda: H, B: vZx, ldb: G, beta: 1, C: dU, ldc: G }); // z, r columns
+      be.gemm({ transA: true, transB: false, M: H, N: H, K: n * B, A: this.view(this.rec!, H), lda: H, B: vZx, bOff: 2 * H, ldb: G,
         beta: 1, C: dU, cOff: 2 * H, ldc: G }); // h column, from r ⊙ h
     }
     return dZx;
@@ -571,15 +771,18 @@ export class SimpleRNN extends RecurrentLayer {
   }
 
   protected cellForward(B: number, T: number): void {
-    this.backend.rnnForward({ B, T, H: this.units, U: this.recurrentKernel.value, pre: this.proj!, hs: this.hs!,
-      act: this.activation, recMask: this.recMask, hm: this.hm });
+    const H = this.units;
+    this.backend.rnnForward({ B, T: this.span.n, H, U: this.recurrentKernel.value, pre: this.view(this.proj!, H), hs: this.view(this.hs!, H, 1),
+      act: this.activation, recMask: this.recMask, hm: this.hm && this.view(this.hm, H) });
   }
 
   protected cellBackward(B: number, T: number, dhs: Float32Array | null, dh: Float32Array): Float32Array {
     const H = this.units;
     const dZ = this.buf("dZ", T * B * H);
-    this.backend.rnnBackward({ B, T, H, U: this.recurrentKernel.value, hs: this.hs!, act: this.activation, recMask: this.recMask, dhs, dh, dZ });
-    this.backend.gemm({ transA: true, transB: false, M: H, N: H, K: T * B, A: this.hPrev(), lda: H, B: dZ, ldb: H,
+    const n = this.span.n, vZ = this.view(dZ, H);
+    this.backend.rnnBackward({ B, T: n, H, U: this.recurrentKernel.value, hs: this.view(this.hs!, H, 1), act: this.activation, recMask: this.recMask,
+      dhs: dhs && this.view(dhs, H), dh, dZ: vZ });
+    this.backend.gemm({ transA: true, transB: false, M: H, N: H, K: n * B, A: this.view(this.hPrev(), H), lda: H, B: vZ, ldb: H,
       beta: 1, C: this.recurrentKernel.grad, ldc: H });
     return dZ;
   }

@@ -36,6 +36,10 @@ interface Kernels {
     pGates: number, pHs: number, pCs: number, pTc: number, pHm: number, pWork: number): void;
   lstmBackward(B: number, T: number, H: number, pU: number, pRecMask: number,
     pGates: number, pCs: number, pTc: number, pDhs: number, pDh: number, pDc: number, pDZ: number, pWork: number): void;
+  lstmPeepholeForward(B: number, T: number, H: number, pU: number, pP: number, pRecMask: number,
+    pGates: number, pHs: number, pCs: number, pTc: number, pHm: number, pWork: number): void;
+  lstmPeepholeBackward(B: number, T: number, H: number, pU: number, pP: number, pRecMask: number,
+    pGates: number, pCs: number, pTc: number, pDhs: number, pDh: number, pDc: number, pDZ: number, pDP: number, pWork: number): void;
   gruForward(B: number, T: number, H: number, resetAfter: boolean, pU: number, pRecBias: number,
     pGates: number, pRec: number, pHs: number, pRecMask: number, pHm: number, pWork: number): void;
   gruBackward(B: number, T: number, H: number, resetAfter: boolean, pU: number,
@@ -250,6 +254,7 @@ export class WasmBackend implements Backend {
 
   lstmForward(p: LstmForwardArgs): void {
     if (!isDefault(p.act, p.recAct)) return referenceBackend.lstmForward(p);
+    if (p.P) return this.lstmPeepholeForward(p, p.P);
     const { B, T, H } = p;
     const BH = B * H, G = 4 * H;
     this.use(p.U, 0, H * G, false);
@@ -269,6 +274,7 @@ export class WasmBackend implements Backend {
 
   lstmBackward(p: LstmBackwardArgs): void {
     if (!isDefault(p.act, p.recAct)) return referenceBackend.lstmBackward(p);
+    if (p.P) return this.lstmPeepholeBackward(p, p.P);
     const { B, T, H } = p;
     const BH = B * H, G = 4 * H;
     this.use(p.U, 0, H * G, false);
@@ -283,6 +289,50 @@ export class WasmBackend implements Backend {
     const r = this.resolve(this.k.lstmWorkBytes(H));
     try {
       this.k.lstmBackward(B, T, H, r[0]!, r[1]!, r[2]!, r[3]!, r[4]!, r[5]!, r[6]!, r[7]!, r[8]!, this.scratch);
+    } finally {
+      this.unstage();
+    }
+  }
+
+  /** The peephole LSTM forward (default activations), natively. */
+  private lstmPeepholeForward(p: LstmForwardArgs, P: Float32Array): void {
+    const { B, T, H } = p;
+    const BH = B * H, G = 4 * H;
+    this.use(p.U, 0, H * G, false);
+    this.use(P, 0, 3 * H, false);
+    this.use(p.recMask, 0, BH, false);
+    this.use(p.gates, 0, T * B * G, true);
+    this.use(p.hs, 0, (T + 1) * BH, true);
+    this.use(p.cs, 0, (T + 1) * BH, true);
+    this.use(p.tc, 0, (T + 1) * BH, true);
+    this.use(p.hm, 0, T * BH, true);
+    const r = this.resolve(this.k.lstmWorkBytes(H));
+    try {
+      this.k.lstmPeepholeForward(B, T, H, r[0]!, r[1]!, r[2]!, r[3]!, r[4]!, r[5]!, r[6]!, r[7]!, this.scratch);
+    } finally {
+      this.unstage();
+    }
+  }
+
+  /** The peephole LSTM backward (default activations), natively; dP accumulates. */
+  private lstmPeepholeBackward(p: LstmBackwardArgs, P: Float32Array): void {
+    if (!p.dP) throw new Error("lstmBackward: a peephole LSTM needs dP, the buffer its peephole gradient accumulates into");
+    const { B, T, H } = p;
+    const BH = B * H, G = 4 * H;
+    this.use(p.U, 0, H * G, false);
+    this.use(P, 0, 3 * H, false);
+    this.use(p.recMask, 0, BH, false);
+    this.use(p.gates, 0, T * B * G, false);
+    this.use(p.cs, 0, (T + 1) * BH, false);
+    this.use(p.tc, 0, (T + 1) * BH, false);
+    this.use(p.dhs, 0, T * BH, false);
+    this.use(p.dh, 0, BH, true);
+    this.use(p.dc, 0, BH, true);
+    this.use(p.dZ, 0, T * B * G, true);
+    this.use(p.dP, 0, 3 * H, true);
+    const r = this.resolve(this.k.lstmWorkBytes(H));
+    try {
+      this.k.lstmPeepholeBackward(B, T, H, r[0]!, r[1]!, r[2]!, r[3]!, r[4]!, r[5]!, r[6]!, r[7]!, r[8]!, r[9]!, r[10]!, this.scratch);
     } finally {
       this.unstage();
     }

@@ -626,6 +626,99 @@ export function lstmBackward(
 }
 
 // ---------------------------------------------------------------------------------------------
+// Peephole LSTM (Gers & Schmidhuber 2000): as above, plus P [3H] (p_i, p_f, p_o): i and f see
+// p ⊙ c_{t-1}, o sees p ⊙ c_t. Separate functions, so the plain LSTM's loops stay as they are.
+
+/** w ≤ 4 lanes of one peephole LSTM step: as lstmCell, with the peephole blocks at pp (H4 bytes apart). */
+@inline function lstmPeepCell(gi: usize, H4: usize, pp: usize, cp: usize, cn: usize, tn: usize, hn: usize, o: usize, w: i32): void {
+  const gf = gi + H4, gg = gf + H4, go = gg + H4;
+  const c0 = ld(cp + o, w);
+  const i = vsigmoid(f32x4.add(ld(gi, w), f32x4.mul(ld(pp + o, w), c0)));
+  const f = vsigmoid(f32x4.add(ld(gf, w), f32x4.mul(ld(pp + H4 + o, w), c0)));
+  const g = vtanh(ld(gg, w));
+  const c = f32x4.add(f32x4.mul(f, c0), f32x4.mul(i, g));
+  const og = vsigmoid(f32x4.add(ld(go, w), f32x4.mul(ld(pp + 2 * H4 + o, w), c)));
+  st(gi, i, w); st(gf, f, w); st(gg, g, w); st(go, og, w);
+  st(cn + o, c, w);
+  const tcv = vtanh(c);
+  st(tn + o, tcv, w);
+  st(hn + o, f32x4.mul(og, tcv), w);
+}
+
+/** As lstmForward, with the peephole weights P [3H] at pP. */
+export function lstmPeepholeForward(
+  B: i32, T: i32, H: i32, pU: usize, pP: usize, pRecMask: usize,
+  pGates: usize, pHs: usize, pCs: usize, pTc: usize, pHm: usize, pWork: usize,
+): void {
+  const G = 4 * H, BH = B * H;
+  const H4 = <usize>H * 4;
+  const pPk = prepU(B, H, G, pU, G, pWork);
+  for (let t = 0; t < T; t++) {
+    const hp = maskedPrev(t, BH, pHs, pRecMask, pHm);
+    const zo = pGates + <usize>(t * B * G) * 4;
+    stepAdd(B, G, H, hp, H4, pPk, <usize>G * 4, zo, <usize>G * 4); // [B,4H] += [B,H]·[H,4H]
+    for (let b = 0; b < B; b++) {
+      const r = zo + <usize>(b * G) * 4;
+      const cp = pCs + <usize>(t * BH + b * H) * 4; // c_{t-1}
+      const cn = cp + <usize>BH * 4; // slot t+1 of cs, tc, hs
+      const tn = pTc + (cn - pCs), hn = pHs + (cn - pCs);
+      let j = 0;
+      for (; j + 4 <= H; j += 4) lstmPeepCell(r + (<usize>j << 2), H4, pP, cp, cn, tn, hn, <usize>j << 2, 4);
+      if (j < H) lstmPeepCell(r + (<usize>j << 2), H4, pP, cp, cn, tn, hn, <usize>j << 2, H - j);
+    }
+  }
+}
+
+/** w ≤ 4 lanes of one peephole LSTM backward step; dP (dp, H4 bytes apart per block) accumulates. */
+@inline function lstmPeepCellBack(r: usize, dr: usize, H4: usize, pp: usize, dp: usize, cp: usize, cn: usize, tn: usize,
+  dh: usize, dc: usize, o: usize, w: i32): void {
+  const i = ld(r + o, w), f = ld(r + H4 + o, w), g = ld(r + 2 * H4 + o, w), og = ld(r + 3 * H4 + o, w);
+  const tcv = ld(tn + o, w), cpv = ld(cp + o, w);
+  const dhv = ld(dh + o, w);
+  const dzo = f32x4.mul(f32x4.mul(dhv, tcv), dsig(og));
+  // c_t reaches the loss through h = o·tanh(c), through o's peephole, and through step t+1 (dc)
+  const dcv = f32x4.add(f32x4.add(ld(dc + o, w), f32x4.mul(f32x4.mul(dhv, og), dtanh(tcv))), f32x4.mul(dzo, ld(pp + 2 * H4 + o, w)));
+  const dzi = f32x4.mul(f32x4.mul(dcv, g), dsig(i));
+  const dzf = f32x4.mul(f32x4.mul(dcv, cpv), dsig(f));
+  st(dr + o, dzi, w);
+  st(dr + H4 + o, dzf, w);
+  st(dr + 2 * H4 + o, f32x4.mul(f32x4.mul(dcv, i), dtanh(g)), w);
+  st(dr + 3 * H4 + o, dzo, w);
+  const toPrev = f32x4.add(f32x4.mul(dcv, f), f32x4.add(f32x4.mul(dzi, ld(pp + o, w)), f32x4.mul(dzf, ld(pp + H4 + o, w))));
+  st(dc + o, toPrev, w);
+  st(dp + o, f32x4.add(ld(dp + o, w), f32x4.mul(dzi, cpv)), w);
+  st(dp + H4 + o, f32x4.add(ld(dp + H4 + o, w), f32x4.mul(dzf, cpv)), w);
+  st(dp + 2 * H4 + o, f32x4.add(ld(dp + 2 * H4 + o, w), f32x4.mul(dzo, ld(cn + o, w))), w);
+}
+
+/** As lstmBackward, with P [3H] at pP; dP [3H] at pDP accumulates (+=) the peephole gradient. */
+export function lstmPeepholeBackward(
+  B: i32, T: i32, H: i32, pU: usize, pP: usize, pRecMask: usize,
+  pGates: usize, pCs: usize, pTc: usize, pDhs: usize, pDh: usize, pDc: usize, pDZ: usize, pDP: usize, pWork: usize,
+): void {
+  const G = 4 * H, BH = B * H;
+  const H4 = <usize>H * 4;
+  prepUT(B, G, H, pU, G, pWork);
+  for (let t = T - 1; t >= 0; t--) {
+    const zoff = <usize>(t * B * G) * 4;
+    if (pDhs != 0) addInto(pDh, pDhs + <usize>(t * BH) * 4, BH);
+    for (let b = 0; b < B; b++) {
+      const r = pGates + zoff + <usize>(b * G) * 4;
+      const dr = pDZ + zoff + <usize>(b * G) * 4;
+      const s = <usize>(b * H) * 4;
+      const cp = pCs + <usize>(t * BH) * 4 + s; // c_{t-1}
+      const cn = cp + <usize>BH * 4; // c_t
+      const tn = pTc + <usize>((t + 1) * BH) * 4 + s; // act(c_t)
+      let j = 0;
+      for (; j + 4 <= H; j += 4) lstmPeepCellBack(r, dr, H4, pP, pDP, cp, cn, tn, pDh + s, pDc + s, <usize>j << 2, 4);
+      if (j < H) lstmPeepCellBack(r, dr, H4, pP, pDP, cp, cn, tn, pDh + s, pDc + s, <usize>j << 2, H - j);
+    }
+    stepSet(B, H, G, pDZ + zoff, <usize>G * 4, pWork, H4, pDh, H4); // dh_{t-1} = dZ_t·Uᵀ  [B,H]
+    if (pRecMask != 0) mulInto(pDh, pDh, pRecMask, BH);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
 // GRU (gates z, r, h̃; sigmoid and tanh)
 
 /** w ≤ 4 lanes of a resetAfter GRU step: gates r and recurrent parts q (H4 bytes apart), state rows at byte offset o. */
