@@ -61,6 +61,10 @@ export const data = Object.freeze({
   MinMaxScaler: dataModule.MinMaxScaler, StandardScaler: dataModule.StandardScaler, scalerFromJSON: dataModule.scalerFromJSON,
   makeWindows: dataModule.makeWindows, lastWindow: dataModule.lastWindow, sliceWindows: dataModule.sliceWindows,
   splitChronological: dataModule.splitChronological,
+  // text
+  Tokenizer: dataModule.Tokenizer, padSequences: dataModule.padSequences, bagOfWords: dataModule.bagOfWords,
+  CharVocabulary: dataModule.CharVocabulary, sampleFromLogits: dataModule.sampleFromLogits,
+  DEFAULT_FILTERS: dataModule.DEFAULT_FILTERS, PAD_ID: dataModule.PAD_ID, OOV_ID: dataModule.OOV_ID,
 });
 /** The types of `data.*`. */
 export declare namespace data {
@@ -102,6 +106,14 @@ export declare namespace data {
   export type SplitOptions = dataModule.SplitOptions;
   export type MinMaxScaler = dataModule.MinMaxScaler;
   export type StandardScaler = dataModule.StandardScaler;
+  export type Tokenizer = dataModule.Tokenizer;
+  export type TokenizerOptions = dataModule.TokenizerOptions;
+  export type TokenizerJSON = dataModule.TokenizerJSON;
+  export type PadOptions = dataModule.PadOptions;
+  export type BagOfWordsMode = dataModule.BagOfWordsMode;
+  export type BagOfWordsOptions = dataModule.BagOfWordsOptions;
+  export type CharVocabulary = dataModule.CharVocabulary;
+  export type UniformSource = dataModule.UniformSource;
 }
 
 /** `backend.*`: which numeric backend models use. */

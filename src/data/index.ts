@@ -28,6 +28,10 @@ export {
 } from "./scalers.js";
 export { makeWindows, lastWindow, sliceWindows, type WindowData, type WindowOptions, type Windows } from "./windows.js";
 export { splitChronological, type IndexRange, type ChronologicalSplit, type SplitOptions } from "./split.js";
+export {
+  Tokenizer, padSequences, bagOfWords, CharVocabulary, sampleFromLogits, DEFAULT_FILTERS, PAD_ID, OOV_ID,
+  type TokenizerOptions, type TokenizerJSON, type PadOptions, type BagOfWordsMode, type BagOfWordsOptions, type UniformSource,
+} from "./text.js";
 
 // Internal: the streaming CSV reader, cell and date readers, and column storage that
 // src/forecast/series.ts builds loadSeries from; not in the `data` namespace.
