@@ -9,6 +9,8 @@ import { runTrain, runEvaluate, runPredict, runSummary } from "./run.js";
 import { runInspect, type InspectCliOptions } from "./inspect.js";
 import { registerExport } from "./export.js";
 import { registerConvert } from "./convert.js";
+import { registerAnomalies } from "./anomaly.js";
+import { registerTune } from "./tune.js";
 import { setDefaultBackend, backendName } from "../backend/index.js";
 import { setDefaultThreads } from "../models/parallel.js";
 
@@ -180,6 +182,8 @@ Examples:
 
   registerExport(program);
   registerConvert(program);
+  registerAnomalies(program);
+  registerTune(program);
 
   return program;
 }
