@@ -27,3 +27,10 @@ export {
   fitEts, etsAuto, ETS_MODELS, theta, comb, STAT_METHODS, statMethod, loadSuite,
   type EtsModel, type EtsFit, type EtsOptions, type EtsParams, type StatMethod, type SuiteSeries, type SuiteEntry,
 } from "./stats/index.js";
+// Hyperparameter search over config-file runs (`recurrent tune`).
+export {
+  tune, runTrialTask, inlineExecutor, parseSearchSpace, planTrials, applyParams, bestConfig, resultsCsv, defaultTuneConfig,
+  DEFAULT_SPACE, TUNE_PARAMETERS, TUNE_CELLS,
+  type TuneOptions, type TuneResult, type TrialResult, type TrialScore, type TrialTask, type TrialExecutor,
+  type SearchSpace, type TuneRange, type TrialParams, type TuneMetric, type TuneParameter, type TuneCell, type CheckedSpace, type Dimension,
+} from "./tune.js";
