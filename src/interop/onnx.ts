@@ -468,8 +468,13 @@ function rnnNode(slots: RecurrentLayer[], x: Value, ctx: Ctx, direction: "forwar
   const W = new Float32Array(D * G * H * I);
   const R = new Float32Array(D * G * H * H);
   const Bias = new Float32Array(D * 2 * G * H);
+  // Peephole LSTM: ONNX's P [D, 3H] in its order i, o, f from our weight's i, f, o (absent P means zeros,
+  // so a direction without peepholes beside one with them stays zero)
+  const peephole = slots.some((l) => l instanceof LSTM && l.peephole);
+  const P = peephole ? new Float32Array(D * 3 * H) : null;
   slots.forEach((layer, d) => {
     checkExportable(layer);
+    if (P && layer instanceof LSTM && layer.peephole) gateBlocks(weight(layer, "peephole"), 0, H, [0, 2, 1], P, d * 3 * H);
     gateBlocksTransposed(weight(layer, "kernel"), I, H, perm, W, d * G * H * I);
     gateBlocksTransposed(weight(layer, "recurrent_kernel"), H, H, perm, R, d * G * H * H);
     if (!layer.useBias) return;
@@ -489,6 +494,11 @@ function rnnNode(slots: RecurrentLayer[], x: Value, ctx: Ctx, direction: "forwar
     ctx.floats("R", [D, G * H, H], R),
     ...(first.useBias ? [ctx.floats("B", [D, 2 * G * H], Bias)] : []), // B is optional: absent means zeros
   ];
+  if (P) {
+    // P is LSTM's 8th input: the optional ones before it (B, sequence_lens, initial_h, initial_c) named "" when absent
+    if (!first.useBias) inputs.push("");
+    inputs.push("", "", "", ctx.floats("P", [D, 3 * H], P));
+  }
   const [Y, Yh] = ctx.node(op, inputs, attrs, 2) as [string, string];
   return { Y, Yh };
 }
