@@ -95,13 +95,13 @@ function checkValue(p: TuneParameter, v: unknown, where: string): number | strin
   if (p === "cell") {
     if (typeof v === "string" && (TUNE_CELLS as readonly string[]).includes(v)) return v;
     const near = typeof v === "string" ? nearestName(v, TUNE_CELLS) : undefined;
-    throw new ConfigError(`${where}: cell ${JSON.stringify(v)} is not a recurrent cell${near ? `; did you mean "${near}"?` : ""} (cells: ${TUNE_CELLS.join(", ")})`);
+    throw new ConfigError(`${where}: ${JSON.stringify(v)} is not a recurrent cell${near ? `; did you mean "${near}"?` : ""} (cells: ${TUNE_CELLS.join(", ")})`);
   }
   const n = typeof v === "string" && v.trim() !== "" ? Number(v) : v;
-  if (typeof n !== "number" || !Number.isFinite(n)) throw new ConfigError(`${where}: ${p} values must be numbers, got ${JSON.stringify(v)}`);
-  if (INTEGER.includes(p) && (!Number.isInteger(n) || n < 1)) throw new ConfigError(`${where}: ${p} must be a positive integer, got ${n}`);
-  if (p === "dropout" && !(n >= 0 && n < 1)) throw new ConfigError(`${where}: dropout must be in [0, 1), got ${n}`);
-  if (p === "learningRate" && !(n > 0)) throw new ConfigError(`${where}: learningRate must be positive, got ${n}`);
+  if (typeof n !== "number" || !Number.isFinite(n)) throw new ConfigError(`${where}: values must be numbers, got ${JSON.stringify(v)}`);
+  if (INTEGER.includes(p) && (!Number.isInteger(n) || n < 1)) throw new ConfigError(`${where}: must be a positive integer, got ${n}`);
+  if (p === "dropout" && !(n >= 0 && n < 1)) throw new ConfigError(`${where}: must be in [0, 1), got ${n}`);
+  if (p === "learningRate" && !(n > 0)) throw new ConfigError(`${where}: must be positive, got ${n}`);
   return n;
 }
 

@@ -117,15 +117,15 @@ describe("errors", () => {
     expect(refused({ unit: [8] })).toBe('tune: unknown parameter "unit"; did you mean "units"? (parameters: cell, layers, units, dropout, learningRate, lookback)');
     expect(refused({ learningrate: [0.1] })).toMatch(/unknown parameter "learningrate"; did you mean "learningRate"\?/);
     expect(refused({ colour: [1] })).toBe('tune: unknown parameter "colour" (parameters: cell, layers, units, dropout, learningRate, lookback)');
-    expect(refused({ cell: ["lstn"] })).toBe('tune: cell: cell "lstn" is not a recurrent cell; did you mean "lstm"? (cells: lstm, gru, simpleRnn)');
+    expect(refused({ cell: ["lstn"] })).toBe('tune: cell: "lstn" is not a recurrent cell; did you mean "lstm"? (cells: lstm, gru, simpleRnn)');
   });
 
   it("a range with min > max, and values outside a parameter's domain", () => {
     expect(refused({ learningRate: "1e-2:1e-3:log" })).toBe("tune: learningRate: the range 0.01:0.001 has min 0.01 > max 0.001; write it as 0.001:0.01");
     expect(refused({ units: { min: 64, max: 8 } })).toMatch(/units: the range 64:8 has min 64 > max 8/);
-    expect(refused({ dropout: [0.5, 1] })).toBe("tune: dropout: dropout must be in [0, 1), got 1");
+    expect(refused({ dropout: [0.5, 1] })).toBe("tune: dropout: must be in [0, 1), got 1");
     expect(refused({ units: "8:64:sqrt" })).toMatch(/a range is min:max or min:max:log, got "8:64:sqrt"/);
-    expect(refused({ learningRate: "0:0.1:log" })).toMatch(/learningRate must be positive, got 0/);
+    expect(refused({ learningRate: "0:0.1:log" })).toMatch(/tune: learningRate: must be positive, got 0/);
   });
 
   it("more folds than the data allows, saying how many fit", async () => {
