@@ -12,6 +12,8 @@ export interface CallArgs {
   initialStates?: number;
   /** Attention layers: also output the attention weights [batch, Tq, Tv]. */
   returnAttentionScores?: boolean;
+  /** Attention layers: query step i attends to value steps j <= i only (decoder self-attention). */
+  useCausalMask?: boolean;
 }
 
 /** Options of `layer.apply`. */
@@ -20,6 +22,8 @@ export interface ApplyArgs {
   initialState?: SymbolicTensor | SymbolicTensor[];
   /** Attention layers: also return the attention weights [batch, Tq, Tv] as a second output. */
   returnAttentionScores?: boolean;
+  /** Attention layers: query step i attends to value steps j <= i only (Keras's use_causal_mask). */
+  useCausalMask?: boolean;
 }
 
 let nextId = 0;
@@ -54,7 +58,7 @@ export class SymbolicTensor {
   }
 }
 
-export interface InputArgs {
+export interface InputOptions {
   /** Shape of one sample, without the batch axis: [timesteps, features], [features], [timesteps] for token ids. */
   shape: number[];
   /** Name of the input (the model's inputs are listed by it). Default "input", "input_1", … */
@@ -64,7 +68,7 @@ export interface InputArgs {
 let inputCount = 0;
 
 /** A model input for the functional API: `const x = input({ shape: [30, 1] })`. */
-export function input(args: InputArgs): SymbolicTensor {
+export function input(args: InputOptions): SymbolicTensor {
   if (args === null || typeof args !== "object") throw new ConfigError(`input: expected { shape, name? }, got ${args === null ? "null" : typeof args}`);
   const extra = Object.keys(args).filter((k) => k !== "shape" && k !== "name");
   if (extra.length) throw new ConfigError(`input: unknown option${extra.length > 1 ? "s" : ""} ${extra.map((k) => `'${k}'`).join(", ")}; valid options are shape, name`);
@@ -89,8 +93,8 @@ function checkSymbolic(v: unknown, where: string): SymbolicTensor {
 export function applyLayer(layer: Layer, inputs: SymbolicTensor | SymbolicTensor[], args: ApplyArgs = {}): SymbolicTensor | SymbolicTensor[] {
   const who = `layer "${layer.name || layer.className}" apply`;
   if (args === null || typeof args !== "object") throw new ConfigError(`${who}: options must be an object, got ${typeof args}`);
-  const extra = Object.keys(args).filter((k) => k !== "initialState" && k !== "returnAttentionScores");
-  if (extra.length) throw new ConfigError(`${who}: unknown option${extra.length > 1 ? "s" : ""} ${extra.map((k) => `'${k}'`).join(", ")}; valid options are initialState, returnAttentionScores`);
+  const extra = Object.keys(args).filter((k) => k !== "initialState" && k !== "returnAttentionScores" && k !== "useCausalMask");
+  if (extra.length) throw new ConfigError(`${who}: unknown option${extra.length > 1 ? "s" : ""} ${extra.map((k) => `'${k}'`).join(", ")}; valid options are initialState, returnAttentionScores, useCausalMask`);
   const list = (Array.isArray(inputs) ? inputs : [inputs]).map((v, k) => checkSymbolic(v, `${who}: input ${k}`));
   if (list.length === 0) throw new ConfigError(`${who}: give at least one input`);
   const call: CallArgs = {};
@@ -103,6 +107,10 @@ export function applyLayer(layer: Layer, inputs: SymbolicTensor | SymbolicTensor
   if (args.returnAttentionScores !== undefined) {
     if (typeof args.returnAttentionScores !== "boolean") throw new ConfigError(`${who}: returnAttentionScores must be true or false`);
     call.returnAttentionScores = args.returnAttentionScores;
+  }
+  if (args.useCausalMask !== undefined) {
+    if (typeof args.useCausalMask !== "boolean") throw new ConfigError(`${who}: useCausalMask must be true or false`);
+    call.useCausalMask = args.useCausalMask;
   }
   const shapes = layer.buildCall(list.map((t) => t.shape), call);
   const c = new LayerCall(layer, list, call, shapes);
