@@ -237,7 +237,12 @@ function unitsOf(model: Sequential): Unit[] {
   const units: Unit[] = [];
   for (const l of model.layers) {
     if (l.allParams().length === 0) continue;
-    const rec = (r: Layer): UnitKind => (r instanceof LSTM ? "lstm" : r instanceof GRU ? "gru" : "rnn");
+    const rec = (r: Layer): UnitKind => {
+      if (r instanceof LSTM && r.peephole) {
+        throw new ConfigError(`safetensors: layer "${l.name}" is an LSTM with peephole: true, which PyTorch's nn.LSTM has no weights for (weight_ih, weight_hh, bias_ih, bias_hh only); export it to ONNX instead, whose LSTM takes the peephole weights as P`);
+      }
+      return r instanceof LSTM ? "lstm" : r instanceof GRU ? "gru" : "rnn";
+    };
     if (l instanceof RecurrentLayer) units.push({ layer: l, kind: rec(l), bidirectional: false, inner: l });
     else if (l instanceof Bidirectional) units.push({ layer: l, kind: rec(l.forwardLayer), bidirectional: true, inner: l.forwardLayer });
     else if (l instanceof Dense) units.push({ layer: l, kind: "linear", bidirectional: false, inner: l });

@@ -640,6 +640,9 @@ function kerasConfig(layer: Layer, innerName?: string): { class_name: string; co
       embeddings_constraint: null, mask_zero: false, input_length: layer.inputShape?.[0] ?? null } };
   }
   if (layer instanceof RecurrentLayer) {
+    if (layer instanceof LSTM && layer.peephole) {
+      throw new ConfigError(`exportTfjs: layer "${layer.name}" is an LSTM with peephole: true, which neither TensorFlow.js nor Keras's LSTM layer has (their LSTMs carry kernel, recurrent_kernel and bias only); export it to ONNX instead, whose LSTM takes the peephole weights as P`);
+    }
     if (layer instanceof GRU && layer.resetAfter) {
       throw new ConfigError(`exportTfjs: layer "${layer.name}" is a GRU with resetAfter: true, which TensorFlow.js cannot load (its GRUCell throws "does not support reset_after parameter set to true"); build it with resetAfter: false to export it to TF.js`);
     }

@@ -135,6 +135,9 @@ export function fromTorchStateDict(stateDict: TorchStateDict, options: TorchConv
 export function toTorchStateDict(weights: readonly TorchTensor[], options: TorchConvertOptions): Record<string, { shape: number[]; data: Float32Array }> {
   const { G, perm, suffixes, prefix, useBias } = resolve(options);
   const per = useBias ? 3 : 2;
+  if (options.layer === "lstm" && weights.length === (per + 1) * suffixes.length && weights[per]?.shape.length === 1 && weights[per]!.shape[0] === 3 * (weights[1]?.shape[0] ?? -1)) {
+    throw new ConfigError(`torch converter: weight ${per} has shape ${fmtShape(weights[per]!.shape)}, a peephole LSTM's peephole weights [3H], which PyTorch's nn.LSTM has no place for; export a peephole LSTM to ONNX instead`);
+  }
   if (weights.length !== per * suffixes.length) {
     const names = useBias ? "kernel, recurrentKernel, bias" : "kernel, recurrentKernel";
     throw new ShapeError(`torch converter: a ${options.bidirectional ? "bidirectional " : ""}${options.layer.toUpperCase()}${useBias ? "" : " without bias"} needs ${per * suffixes.length} weights (${names}${suffixes.length > 1 ? ", forward then backward" : ""}), got ${weights.length}`);

@@ -13,7 +13,7 @@ import * as layers from "../../src/layers/index.js";
 import type { LSTM } from "../../src/layers/index.js";
 import { Tensor } from "../../src/tensor/tensor.js";
 import { toOnnx } from "../../src/interop/onnx.js";
-import { decodeModel } from "../../src/interop/onnx_proto.js";
+import { decodeModel, type ModelProto } from "../../src/interop/onnx_proto.js";
 
 const TOL = 1e-5;
 let worst = 0;
@@ -115,7 +115,7 @@ describe("peephole LSTM vs onnxruntime's LSTM with P", () => {
   it("the node carries P [1, 3H] holding our i, f, o blocks as ONNX's i, o, f", async () => {
     const m = sequential([layers.input({ shape: [4, 2] }), layers.lstm({ units: 3, peephole: true })]);
     randomizeWeights(m, 6);
-    const graph = decodeModel(await toOnnx(m)).graph;
+    const graph = (decodeModel(await toOnnx(m)) as unknown as ModelProto).graph;
     const node = graph.node.find((n) => n.op_type === "LSTM")!;
     expect(node.input.length).toBe(8);
     expect(node.input.slice(4, 7)).toEqual(["", "", ""]);
@@ -129,7 +129,7 @@ describe("peephole LSTM vs onnxruntime's LSTM with P", () => {
 
   it("a plain LSTM's node still has no P", async () => {
     const m = sequential([layers.input({ shape: [4, 2] }), layers.lstm({ units: 3 })]);
-    const node = decodeModel(await toOnnx(m)).graph.node.find((n) => n.op_type === "LSTM")!;
+    const node = (decodeModel(await toOnnx(m)) as unknown as ModelProto).graph.node.find((n) => n.op_type === "LSTM")!;
     expect(node.input.length).toBe(4);
   });
 });
