@@ -34,3 +34,10 @@ export {
   type TuneOptions, type TuneResult, type TrialResult, type TrialScore, type TrialTask, type TrialExecutor,
   type SearchSpace, type TuneRange, type TrialParams, type TuneMetric, type TuneParameter, type TuneCell, type CheckedSpace, type Dimension,
 } from "./tune.js";
+// Anomaly detection by one-step LSTM forecast residuals, and seeded injection of anomalies.
+export {
+  detectAnomalies, injectAnomalies, detectionMetrics, anomaliesCsv, plotAnomalies, robustScale, robustSigma, medianOf,
+  THRESHOLD_RULES, MAD_TO_SIGMA, DEFAULT_K, DEFAULT_QUANTILE, DEFAULT_LOOKBACK, DEFAULT_FIT_FRACTION, MIN_FIT_WINDOWS,
+  type AnomalyOptions, type AnomalyResult, type AnomalyThreshold, type ThresholdRule, type DetectionMetrics,
+  type InjectOptions, type Injected, type InjectedEvent, type AnomalyPlotInput,
+} from "./anomaly.js";
