@@ -4,14 +4,16 @@
 import { ConfigError } from "../tensor/errors.js";
 import type { Layer, LayerArgs, LayerConfig } from "./layer.js";
 import {
-  Input, Dense, Dropout, Embedding, Flatten, RepeatVector,
-  type InputArgs, type DenseArgs, type DropoutArgs, type EmbeddingArgs, type RepeatVectorArgs,
+  Input, Dense, Dropout, Embedding, Flatten, RepeatVector, Masking,
+  type InputArgs, type DenseArgs, type DropoutArgs, type EmbeddingArgs, type RepeatVectorArgs, type MaskingArgs,
 } from "./core.js";
 import { LSTM, GRU, SimpleRNN, type LstmArgs, type GruArgs, type SimpleRnnArgs } from "./recurrent.js";
 import { TimeDistributed, Bidirectional, type BidirectionalArgs } from "./wrappers.js";
+import { Concatenate, Add, Multiply, type ConcatenateArgs } from "./merge.js";
 import {
   Conv1D, MaxPooling1D, AveragePooling1D, GlobalAveragePooling1D, GlobalMaxPooling1D, type Conv1DArgs, type Pooling1DArgs,
 } from "./conv.js";
+import { Attention, AdditiveAttention, type AttentionArgs, type AdditiveAttentionArgs } from "./attention.js";
 
 export interface LayerKind {
   /** Keras class name, as in model.json: "SimpleRNN". */
@@ -42,6 +44,7 @@ const KINDS: LayerKind[] = [
   { className: "Embedding", type: "embedding", prefix: "embedding", wraps: false, create: (a) => new Embedding(a as unknown as EmbeddingArgs) },
   { className: "Flatten", type: "flatten", prefix: "flatten", wraps: false, create: (a) => new Flatten(a as LayerArgs) },
   { className: "RepeatVector", type: "repeatVector", prefix: "repeat_vector", wraps: false, create: (a) => new RepeatVector(a as unknown as RepeatVectorArgs) },
+  { className: "Masking", type: "masking", prefix: "masking", wraps: false, create: (a) => new Masking(a as MaskingArgs) },
   { className: "LSTM", type: "lstm", prefix: "lstm", gates: 4, wraps: false, create: (a) => new LSTM(a as unknown as LstmArgs) },
   { className: "GRU", type: "gru", prefix: "gru", gates: 3, wraps: false, create: (a) => new GRU(a as unknown as GruArgs) },
   { className: "SimpleRNN", type: "simpleRnn", prefix: "simple_rnn", gates: 1, wraps: false, create: (a) => new SimpleRNN(a as unknown as SimpleRnnArgs) },
@@ -50,6 +53,11 @@ const KINDS: LayerKind[] = [
   { className: "AveragePooling1D", type: "averagePooling1d", prefix: "average_pooling1d", wraps: false, create: (a) => new AveragePooling1D(a as Pooling1DArgs) },
   { className: "GlobalAveragePooling1D", type: "globalAveragePooling1d", prefix: "global_average_pooling1d", wraps: false, create: (a) => new GlobalAveragePooling1D(a as LayerArgs) },
   { className: "GlobalMaxPooling1D", type: "globalMaxPooling1d", prefix: "global_max_pooling1d", wraps: false, create: (a) => new GlobalMaxPooling1D(a as LayerArgs) },
+  { className: "Attention", type: "attention", prefix: "attention", wraps: false, create: (a) => new Attention(a as AttentionArgs) },
+  { className: "AdditiveAttention", type: "additiveAttention", prefix: "additive_attention", wraps: false, create: (a) => new AdditiveAttention(a as AdditiveAttentionArgs) },
+  { className: "Concatenate", type: "concatenate", prefix: "concatenate", wraps: false, create: (a) => new Concatenate(a as ConcatenateArgs) },
+  { className: "Add", type: "add", prefix: "add", wraps: false, create: (a) => new Add(a as LayerArgs) },
+  { className: "Multiply", type: "multiply", prefix: "multiply", wraps: false, create: (a) => new Multiply(a as LayerArgs) },
   { className: "TimeDistributed", type: "timeDistributed", prefix: "time_distributed", wraps: true, create: (a, inner) => new TimeDistributed(inner!, a as LayerArgs) },
   { className: "Bidirectional", type: "bidirectional", prefix: "bidirectional", wraps: true, create: (a, inner) => makeBidirectional(inner!, a as BidirectionalArgs) },
 ];

@@ -448,9 +448,8 @@ export abstract class Model {
    * the gradient of that value w.r.t. the predictions into `grad` when given. A sample of weight 0
    * is skipped (neither its loss nor its gradient is computed).
    */
-  protected batchLoss(loss: LossSpec | CustomLoss, out: Tensor, y: Tensor, w: Float32Array | null, grad: Float32Array | null, divisor: number, what: string): number {
+  protected batchLoss(loss: LossSpec | CustomLoss, out: Tensor, y: Tensor, w: Float32Array | null, grad: Float32Array | null, divisor: number, what: string, classes = this.classes()): number {
     const B = out.shape[0]!;
-    const classes = this.classes();
     if (w && w.length !== B) throw new ShapeError(`${what}: ${w.length} sample weights for a batch of ${B} samples`);
     if (isCustomLoss(loss)) {
       const yt = new Tensor(y.data.slice(), y.shape), yp = new Tensor(out.data.slice(), out.shape);
@@ -893,7 +892,7 @@ export abstract class Model {
   }
 
   /** Outputs for every sample, in inference mode, computed in batches. */
-  predict(xIn: Data, args: PredictArgs = {}): Tensor {
+  predict(xIn: Data, args: PredictArgs = {}): Tensor | Tensor[] {
     parseOptions(PREDICT_OPTIONS, args, "predict");
     return this.withScratch(() => this.runPredict(xIn, args));
   }
@@ -980,6 +979,11 @@ export class Sequential extends Model {
     const first = this.layers[0]!;
     if (first.declaredInputShape) this.build(first.declaredInputShape);
     for (const l of this.layers) l.claim(this, `model "${this.name}"`, "sequential");
+  }
+
+  /** Outputs for every sample, in inference mode, computed in batches. */
+  override predict(xIn: Data, args: PredictArgs = {}): Tensor {
+    return super.predict(xIn, args) as Tensor;
   }
 
   /** Per-sample output shape, once built. */

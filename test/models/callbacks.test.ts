@@ -5,7 +5,7 @@
 import { describe, it, expect, afterAll, vi } from "vitest";
 import { join } from "node:path";
 import { readFile, readdir } from "node:fs/promises";
-import { sequential, layers, callbacks, loadModel, Sequential, consoleProgress, type Callback, type Logs, type ProgressRenderer } from "../../src/index.js";
+import { sequential, layers, callbacks, loadModel, Sequential, Tensor, consoleProgress, type Callback, type Logs, type ProgressRenderer } from "../../src/index.js";
 import { sineWindows, tempDir, removeTempDirs, firstBitDifference } from "./fixtures.js";
 
 afterAll(removeTempDirs);
@@ -30,7 +30,7 @@ function script(key: string, values: number[]): Callback & { params: Float32Arra
     onEpochEnd(e: number, logs: Logs) {
       logs[key] = values[e]!;
       this.params.push(this.model!.parameters.slice());
-      this.preds.push(this.model!.predict(x).data);
+      this.preds.push((this.model!.predict(x) as Tensor).data);
     },
   };
 }
