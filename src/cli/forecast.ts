@@ -6,6 +6,7 @@ import { bundledDataPath } from "../forecast/bundled.js";
 import { futureCsv } from "../forecast/saved.js";
 import { forecast, type ForecastOptions, type ForecastResult, type ModelPreset } from "../forecast/index.js";
 import type { Frequency, Aggregation } from "../data/index.js";
+import type { TransformChoice } from "../forecast/transforms.js";
 import { metricsTable, asciiChart, coverageLine } from "./terminal.js";
 import { writeReport } from "../report/html.js";
 import { prepareOutDir, outPath } from "./out.js";
@@ -29,6 +30,7 @@ export interface ForecastCliOptions {
   season?: number;
   model?: ModelPreset;
   strategy?: "direct" | "recursive";
+  transform?: TransformChoice;
   epochs?: number;
   seed?: number;
   out?: string;
@@ -46,6 +48,8 @@ export function forecastJson(r: ForecastResult): Record<string, unknown> {
     lookback: r.lookback,
     season: r.season,
     model: r.model,
+    transform: r.transform,
+    ...(r.transformSelection ? { transformSelection: r.transformSelection } : {}),
     oneShot: r.oneShot,
     rolling: r.rolling,
     future: r.future,
@@ -96,7 +100,7 @@ export async function runForecast(csv: string | undefined, opts: ForecastCliOpti
     { name: series.name, dates: series.dates, values: series.values, freq: series.freq, imputed: series.imputed },
     {
       horizon: opts.horizon, lookback: opts.lookback, season: opts.season, testSize: opts.testSize,
-      model: opts.model, strategy: opts.strategy, epochs: opts.epochs, seed: opts.seed,
+      model: opts.model, strategy: opts.strategy, transform: opts.transform, epochs: opts.epochs, seed: opts.seed,
       ...trainingProgress(opts),
     },
   );
@@ -108,7 +112,7 @@ export async function runForecast(csv: string | undefined, opts: ForecastCliOpti
   } else {
     const out = process.stdout;
     if (!opts.quiet) out.write(`\n${result.report.summary}\n`);
-    out.write(`\nRolling-origin backtest: ${result.rolling.length} origins × ${result.horizon} steps (lookback ${result.lookback}, season ${result.season}, ${result.model}, ${result.strategy})\n`);
+    out.write(`\nRolling-origin backtest: ${result.rolling.length} origins × ${result.horizon} steps (lookback ${result.lookback}, season ${result.season}, ${result.model}, ${result.strategy}, transform ${result.transform})\n`);
     out.write(metricsTable(result.metrics) + "\n");
     out.write(coverageLine(result.intervals.coverage) + "\n");
     const test = result.report.test;

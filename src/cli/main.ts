@@ -85,6 +85,7 @@ export function buildProgram(): Command {
     .option("--season <n>", "season length in periods (default: 7 daily, 52 weekly, 12 monthly, 4 quarterly, 1 yearly)", positiveInt("--season"))
     .addOption(new Option("--model <preset>", "model preset").choices(["lstm", "stacked-lstm", "gru", "bilstm-seq2seq"]))
     .addOption(new Option("--strategy <s>", "multi-step strategy").choices(["direct", "recursive"]))
+    .addOption(new Option("--transform <t>", "transform of the values before the networks: auto (chosen per series on the validation), none, log, boxcox, diff, sdiff").choices(["auto", "none", "log", "boxcox", "diff", "sdiff"]))
     .option("--epochs <n>", "maximum training epochs (early stopping may end sooner)", positiveInt("--epochs"))
     .option("--seed <n>", "random seed (a non-negative integer)", (v) => {
       if (!/^\d+$/.test(v) || !Number.isSafeInteger(Number(v))) throw new InvalidArgumentError(`--seed must be a non-negative integer, got "${v}"`);

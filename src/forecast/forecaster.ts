@@ -8,13 +8,18 @@ import type { Sequential } from "../models/sequential.js";
 import type { ProgressRenderer } from "../models/progress.js";
 import { formatDate, seasonLength, isFrequency, type Frequency, type Timestamp } from "../data/index.js";
 import type { ForecastReportData } from "../report/types.js";
-import type { Metrics } from "./metrics.js";
+import { mae, maseScale, type Metrics } from "./metrics.js";
 import { rollingOrigin, scoreBacktest, testStart, type BacktestScores, type ByMethod } from "./backtest.js";
 import { conformalIntervals, type IntervalSummary } from "./intervals.js";
 import { MODEL_PRESETS, type ModelPreset } from "./presets.js";
 import { NetworkEnsemble, MIN_WINDOWS, type NetworkSpec, type Strategy } from "./network.js";
 import { buildReport } from "./report.js";
+import { selectEsRnn } from "./esrnn.js";
 import { Forecaster, type Future } from "./saved.js";
+import {
+  autoCandidates, checkTransformChoice, fitSeriesTransform, transformLabel, transformLag,
+  type SeriesTransform, type TransformChoice,
+} from "./transforms.js";
 
 export interface ForecastOptions {
   /** H: steps to forecast. Default by frequency ({@link DEFAULT_HORIZON}). */
@@ -25,10 +30,21 @@ export interface ForecastOptions {
   season?: number;
   /** The series' frequency; default the series'. */
   freq?: Frequency;
-  /** Default "lstm". */
-  model?: ModelPreset;
+  /**
+   * A preset of the LSTM family, or "esrnn" (src/forecast/esrnn.ts). Default: the LSTM ensemble
+   * and the ES-RNN are both backtested and the one with the lower backtest MAE forecasts (direct
+   * strategy only; with a preset or "recursive", only the LSTM family).
+   */
+  model?: ModelPreset | "esrnn";
   /** "direct": one network outputs all H steps (default); "recursive": a one-step network fed its own forecasts. */
   strategy?: Strategy;
+  /**
+   * The values' transform before the networks see them: "none", "log", "boxcox" (λ by Guerrero's
+   * method), "diff" (first differences), "sdiff" (seasonal differences), or "auto" (default): the
+   * candidate with the lowest error on the rolling-origin validation of the training span
+   * (none, log and boxcox for positive series, diff; see transforms.ts).
+   */
+  transform?: TransformChoice;
   /** Hold out the last N points for the backtest. Default max(horizon, round(0.2 · n)). */
   testSize?: number;
   /** Most epochs per network (early stopping on the validation tail usually stops sooner). Default 200. */
@@ -59,13 +75,30 @@ export interface SeriesInput {
   imputed?: { count: number; method: string };
 }
 
+/** One candidate transform's score on the validation origins of the training span. */
+export interface TransformScore {
+  transform: string;
+  /** MASE over the validation origins and steps (scaled as the backtest's); null when it could not be trained. */
+  mase: number | null;
+  /** Why the candidate could not be trained (too few windows after differencing), when it could not. */
+  error?: string;
+}
+
 export interface ForecastResult {
   target: string;
   horizon: number;
   lookback: number;
   season: number;
-  model: ModelPreset;
+  /** The model that made `rolling` and `future`: the preset, or "esrnn". */
+  model: ModelPreset | "esrnn";
   strategy: string;
+  /** The transform the networks saw, e.g. "none", "log", "boxcox(λ=0.420)", "diff", "sdiff(52)". */
+  transform: string;
+  /**
+   * With transform "auto": each candidate's MASE on the rolling-origin validation of the training
+   * span (the lowest was chosen); absent when a transform was given.
+   */
+  transformSelection?: TransformScore[];
   /** The H-step forecast from the last training point (rolling[0]). */
   oneShot: number[];
   /** One row per origin: the last training point, +1, …, n−1−H, each from the true history up to it. */
@@ -118,7 +151,7 @@ function positiveInt(v: number | undefined, what: string): void {
 }
 
 /** The options with every default filled in, checked against the series length. */
-export function resolveOptions(n: number, freq: Frequency, opts: ForecastOptions): NetworkSpec & { testSize: number; notes: string[] } {
+export function resolveOptions(n: number, freq: Frequency, opts: ForecastOptions): NetworkSpec & { testSize: number; transform: TransformChoice; notes: string[] } {
   positiveInt(opts.horizon, "horizon");
   positiveInt(opts.lookback, "lookback");
   positiveInt(opts.season, "season");
@@ -131,13 +164,16 @@ export function resolveOptions(n: number, freq: Frequency, opts: ForecastOptions
   if (strategy !== "direct" && strategy !== "recursive") throw new ConfigError(`forecast: unknown strategy "${String(strategy)}"; choose direct or recursive`);
   const season = opts.season ?? seasonLength(freq);
   const horizon = opts.horizon ?? DEFAULT_HORIZON[freq];
+  const transform = checkTransformChoice(opts.transform ?? "auto");
+  // Differences leave fewer values to window: the planning counts them.
+  const lag = transform === "diff" ? 1 : transform === "sdiff" ? season : 0;
   const outputs = strategy === "direct" ? horizon : 1;
   const defaultLookback = Math.max(season, horizon);
   /** Test span and lookback for a series of m points, or null when it leaves too few training windows. */
   const plan = (m: number): { testSize: number; lookback: number; shortened: boolean } | null => {
     const testSize = opts.testSize ?? Math.max(horizon, Math.round(TEST_FRACTION * m));
     if (testSize >= m) return null;
-    const trainEnd = m - testSize;
+    const trainEnd = m - testSize - lag;
     let lookback = opts.lookback ?? defaultLookback;
     let shortened = false;
     if (opts.lookback === undefined && trainEnd - lookback - outputs + 1 < MIN_WINDOWS) {
@@ -170,7 +206,7 @@ export function resolveOptions(n: number, freq: Frequency, opts: ForecastOptions
   const notes: string[] = [];
   if (p.shortened) notes.push(`lookback shortened from ${defaultLookback} to ${lookback}: the ${n - testSize} training points are too few for more`);
   return {
-    preset, strategy, lookback, horizon, season, testSize, notes,
+    preset, strategy, lookback, horizon, season, testSize, transform, notes,
     epochs: opts.epochs ?? DEFAULT_EPOCHS,
     patience: PATIENCE,
     seed: opts.seed ?? 42,
@@ -179,6 +215,69 @@ export function resolveOptions(n: number, freq: Frequency, opts: ForecastOptions
     ...(opts.onEpochEnd ? { onEpochEnd: opts.onEpochEnd } : {}),
     ...(opts.progress ? { progress: opts.progress } : {}),
   };
+}
+
+/** Most validation origins a candidate transform is scored on (evenly spaced over the validation tail). */
+export const MAX_VALIDATION_ORIGINS = 40;
+/** Networks trained per candidate transform (one per anchor); the winner is completed to the ensemble size. */
+export const SELECTION_MEMBERS = 2;
+
+/**
+ * Trains the backtest's ensemble on `train` with the transform asked for; with "auto", trains
+ * {@link SELECTION_MEMBERS} networks per candidate (autoCandidates), scores each on the rolling
+ * origins of the validation tail (the same windows early stopping watches, up to
+ * {@link MAX_VALIDATION_ORIGINS}, each forecasting H steps from the true history up to it), keeps
+ * the one with the lowest MASE and trains its remaining networks.
+ */
+export async function fitWithTransform(
+  train: Float64Array, spec: NetworkSpec & { transform: TransformChoice },
+): Promise<{ net: NetworkEnsemble; transform: SeriesTransform; selection?: TransformScore[] }> {
+  const { transform: choice, ...netSpec } = spec;
+  if (choice !== "auto") {
+    const transform = fitSeriesTransform(choice, train, spec.season);
+    return { net: await NetworkEnsemble.fit(train, { ...netSpec, valueTransform: transform }), transform };
+  }
+  const H = spec.horizon;
+  const k = Math.min(SELECTION_MEMBERS, spec.ensemble);
+  const fitted: { transform: SeriesTransform; net: NetworkEnsemble | null; error?: string }[] = [];
+  for (const c of autoCandidates(train, spec.season)) {
+    try {
+      fitted.push({ transform: c, net: await NetworkEnsemble.fit(train, { ...netSpec, ensemble: k, valueTransform: c }) });
+    } catch (e) {
+      if (!(e instanceof DataError) || c.name === "none") throw e;
+      fitted.push({ transform: c, net: null, error: e.message });
+    }
+  }
+  const nets = fitted.filter((f) => f.net !== null);
+  // Origins every candidate can forecast from and validate on: from the latest first validation
+  // target (differencing shifts it) to the last origin with H actual values inside the span.
+  const end = train.length - 1 - H;
+  const minHistory = Math.max(...nets.map((f) => spec.lookback + transformLag(f.transform)));
+  const start = Math.max(minHistory - 1, Math.min(end, Math.max(...nets.map((f) => f.net!.validationStart ?? 0)) - 1));
+  const origins: number[] = [];
+  if (end >= start) {
+    const count = Math.min(MAX_VALIDATION_ORIGINS, end - start + 1);
+    for (let i = 0; i < count; i++) {
+      const o = count === 1 ? end : start + Math.round((i * (end - start)) / (count - 1));
+      if (origins[origins.length - 1] !== o) origins.push(o);
+    }
+  }
+  const scale = maseScale(train, spec.season);
+  const actual = origins.flatMap((o) => Array.from({ length: H }, (_, h) => train[o + 1 + h]!));
+  const selection: TransformScore[] = fitted.map((f) => {
+    if (!f.net) return { transform: transformLabel(f.transform), mase: null, error: f.error! };
+    if (origins.length === 0) return { transform: transformLabel(f.transform), mase: null, error: "no validation origin" };
+    const predicted = origins.flatMap((o) => f.net!.forecast(train.slice(0, o + 1)));
+    const err = mae(actual, predicted) / scale;
+    return { transform: transformLabel(f.transform), mase: Number.isFinite(err) ? err : null };
+  });
+  let best = 0; // "none" when nothing could be scored
+  selection.forEach((c, i) => {
+    if (c.mase !== null && (selection[best]!.mase === null || c.mase < selection[best]!.mase!)) best = i;
+  });
+  const winner = fitted[best]!;
+  const net = spec.ensemble > k ? await winner.net!.extend(train, spec.ensemble) : winner.net!;
+  return { net, transform: winner.transform, selection };
 }
 
 function checkSeries(series: SeriesInput): Float64Array {
@@ -204,21 +303,26 @@ export async function forecast(series: SeriesInput, opts: ForecastOptions = {}):
   const freq = opts.freq ?? series.freq;
   if (!isFrequency(freq)) throw new ConfigError(`forecast: unknown frequency "${String(freq)}"`);
   const n = values.length;
-  const spec = resolveOptions(n, freq, opts);
+  const spec = resolveOptions(n, freq, opts.model === "esrnn" ? { ...opts, model: undefined } : opts);
   const { horizon: H, testSize } = spec;
   const trainEnd = n - testSize;
   const notes = [...spec.notes];
 
   const t0 = performance.now();
-  const net = await NetworkEnsemble.fit(values.slice(0, trainEnd), spec);
+  const { net, transform, selection } = await fitWithTransform(values.slice(0, trainEnd), spec);
   const trainSeconds = (performance.now() - t0) / 1000;
-  const run = rollingOrigin(values, (history) => net.forecast(history), { horizon: H, testSize });
+  const lstmRun = rollingOrigin(values, (history) => net.forecast(history), { horizon: H, testSize });
+  // The ES-RNN beside the LSTM: forced by model "esrnn", chosen by backtest MAE by default.
+  const esMode = opts.model === "esrnn" ? "esrnn" : opts.model === undefined && spec.strategy === "direct" ? "auto" : null;
+  const es = esMode ? selectEsRnn(values, trainEnd, lstmRun, { ...spec, testSize }, esMode) : null;
+  const esChosen = es?.chosen === "esrnn" ? es.ensemble! : null;
+  const run = esChosen ? es!.run! : lstmRun;
   const scores: BacktestScores = scoreBacktest(values, run, H, spec.season);
   const intervals = conformalIntervals(values, run.origins, run.forecasts);
   const { coverage: _coverage, ...widths } = intervals;
 
   const t1 = performance.now();
-  const final = opts.refit === false ? net : await net.refit(values);
+  const final = esChosen ? (opts.refit === false ? esChosen : esChosen.refit(values)) : opts.refit === false ? net : await net.refit(values);
   const refitSeconds = (performance.now() - t1) / 1000;
   const forecaster = new Forecaster(final, { name: series.name, dates: series.dates, values, freq }, undefined, undefined, widths);
   const future = forecaster.predict();
@@ -229,6 +333,9 @@ export async function forecast(series: SeriesInput, opts: ForecastOptions = {}):
       ? `de-seasonalised (${p.mode}, season ${spec.season}, ${p.harmonics} harmonic(s), strength ${p.strength.toFixed(2)}); ` +
           `the profile is re-estimated at each origin from the history up to it`
       : `not de-seasonalised (seasonal strength below the threshold, or fewer than three seasons of training data)`,
+    selection
+      ? `transform ${transformLabel(transform)}, chosen on the training span's validation origins (MASE ${selection.map((c) => `${c.transform} ${c.mase === null ? "—" : c.mase.toFixed(3)}`).join(", ")})`
+      : `transform ${transformLabel(transform)} (as asked)`,
     `${spec.ensemble} ${spec.preset} network(s), ${spec.strategy} strategy, median of members anchored on the last value and on the window mean`,
     `early stopping kept epochs ${net.members.map((m) => m.epochs).join(", ")} (of at most ${spec.epochs}); trained in ${trainSeconds.toFixed(1)} s`,
     opts.refit === false
@@ -236,6 +343,7 @@ export async function forecast(series: SeriesInput, opts: ForecastOptions = {}):
       : `future forecast from the networks refit on all ${n} points for the same epochs (${refitSeconds.toFixed(1)} s)`,
     `statistical baselines fitted once on the training span and run over each origin's history` +
       (scores.etsModel ? `; automatic ETS chose ${scores.etsModel}` : ""),
+    ...(es ? es.notes : []),
     ...scores.notes,
   );
   for (const level of ["80", "95"] as const) {
@@ -250,8 +358,10 @@ export async function forecast(series: SeriesInput, opts: ForecastOptions = {}):
     horizon: H,
     lookback: spec.lookback,
     season: spec.season,
-    model: spec.preset,
+    model: esChosen ? "esrnn" : spec.preset,
     strategy: spec.strategy,
+    transform: transformLabel(transform),
+    ...(selection ? { transformSelection: selection } : {}),
     oneShot: run.forecasts[0]!,
     rolling: run.forecasts,
     future,

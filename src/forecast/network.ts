@@ -16,6 +16,7 @@ import { buildPreset, type ModelPreset } from "./presets.js";
 import {
   detectSeasonality, estimateProfile, deseasonalize, reseasonalize, type SeasonalProfile,
 } from "./seasonality.js";
+import { applyTransform, invertForecast, transformLag, type SeriesTransform } from "./transforms.js";
 
 export type Strategy = "direct" | "recursive";
 export type Anchor = "last" | "mean";
@@ -32,6 +33,11 @@ export interface NetworkSpec {
   patience: number;
   seed: number;
   ensemble: number;
+  /**
+   * Applied to the values before everything else (log, Box-Cox, differences; see transforms.ts)
+   * and undone on the forecasts; absent means none.
+   */
+  valueTransform?: SeriesTransform;
   verbose: 0 | 1 | 2;
   /** Draws the training of each network, told which of the ensemble it is; default the host's. */
   progress?: ProgressRenderer;
@@ -135,22 +141,44 @@ export class NetworkEnsemble {
    * held out for early stopping with the best weights restored.
    */
   static async fit(train: Float64Array, spec: NetworkSpec, refit?: { transform: Transform; epochs: number[] }): Promise<NetworkEnsemble> {
+    const e = new NetworkEnsemble(spec, { profile: null, scale: 1 }, [], undefined);
+    return e.train(train, spec.ensemble, refit);
+  }
+
+  /**
+   * This ensemble with more members (k = members.length … count − 1, seeds and anchors as if
+   * trained together), trained on the same series `train` with the same transform: a selection
+   * can train two members per candidate and complete only the winner.
+   */
+  extend(train: Float64Array, count: number): Promise<NetworkEnsemble> {
+    return this.train(train, count, undefined, true);
+  }
+
+  private async train(
+    train: Float64Array, count: number, refit?: { transform: Transform; epochs: number[] }, extending = false,
+  ): Promise<NetworkEnsemble> {
+    const spec = { ...this.spec, ensemble: count };
     if (spec.strategy !== "direct" && spec.strategy !== "recursive") {
       throw new ConfigError(`unknown strategy "${String(spec.strategy)}"; choose direct or recursive`);
     }
     const L = spec.lookback;
     const outH = NetworkEnsemble.outputs(spec);
-    const all = NetworkEnsemble.windowCount(train.length, spec);
+    const lag = transformLag(spec.valueTransform);
+    const g = applyTransform(spec.valueTransform, train);
+    const all = NetworkEnsemble.windowCount(g.length, spec);
     if (all < MIN_WINDOWS) {
       throw new DataError(
-        `${train.length} training points give ${Math.max(0, all)} windows of lookback ${L} + ${outH} target(s); ` +
-          `need at least ${MIN_WINDOWS}: shorten the lookback, the horizon or the test span`,
+        `${train.length} training points give ${Math.max(0, all)} windows of lookback ${L} + ${outH} target(s)` +
+          (lag > 0 ? ` after differencing at lag ${lag}` : "") +
+          `; need at least ${MIN_WINDOWS}: shorten the lookback, the horizon or the test span`,
       );
     }
-    const transform = refit
-      ? { profile: refreshProfile(train, spec.season, refit.transform.profile), scale: refit.transform.scale }
-      : fitTransform(train, spec.season);
-    const z = deseasonalize(train, transform.profile);
+    const transform = extending
+      ? this.transform
+      : refit
+        ? { profile: refreshProfile(g, spec.season, refit.transform.profile), scale: refit.transform.scale }
+        : fitTransform(g, spec.season);
+    const z = deseasonalize(g, transform.profile);
     const N = Math.min(all, MAX_WINDOWS);
     const first = all - N; // index of the first window kept
     const nVal = refit ? 0 : Math.max(1, Math.round(N * VALIDATION_FRACTION));
@@ -177,8 +205,8 @@ export class NetworkEnsemble {
       return w;
     };
 
-    const members: Member[] = [];
-    for (let k = 0; k < spec.ensemble; k++) {
+    const members: Member[] = extending ? [...this.members] : [];
+    for (let k = members.length; k < count; k++) {
       // Even members anchor on the last value, odd ones on the window mean.
       const anchor: Anchor = k % 2 === 0 ? "last" : "mean";
       const [xt, yt, xv, yv] = tensorsFor(anchor);
@@ -197,7 +225,7 @@ export class NetworkEnsemble {
         shuffle: true,
         verbose: spec.verbose,
         ...(spec.progress ? { progress: spec.progress } : {}),
-        run: { label: refit ? "refit network" : "network", index: k, count: spec.ensemble },
+        run: { label: refit ? "refit network" : "network", index: k, count },
         callbacks: cbs,
         ...(refit ? {} : { validationData: [xv!, yv!] as [Tensor, Tensor] }),
       });
@@ -208,7 +236,8 @@ export class NetworkEnsemble {
         history: { loss: h.history.loss ?? [], ...(h.history.val_loss ? { val_loss: h.history.val_loss } : {}) },
       });
     }
-    return new NetworkEnsemble(spec, transform, members, refit ? undefined : L - 1 + first + cut + 1);
+    // The first validation target, in the series' own indices (a difference at lag d shifts them by d).
+    return new NetworkEnsemble(spec, transform, members, refit ? undefined : L - 1 + first + cut + 1 + lag);
   }
 
   /** The same recipe trained on `values` (e.g. the whole series) for each member's best epoch count. */
@@ -218,10 +247,20 @@ export class NetworkEnsemble {
 
   /** H values after the end of `history`, using nothing but `history`. */
   forecast(history: Float64Array): number[] {
+    const L = this.spec.lookback;
+    const lag = transformLag(this.spec.valueTransform);
+    if (history.length < L + lag) {
+      throw new DataError(`forecast: the history has ${history.length} values; the lookback needs ${L + lag}` + (lag > 0 ? ` (${L} after differencing at lag ${lag})` : ""));
+    }
+    const g = applyTransform(this.spec.valueTransform, history);
+    return invertForecast(this.spec.valueTransform, history, this.forecastTransformed(g));
+  }
+
+  /** H values of the transformed series after the end of `g` (the transformed history). */
+  private forecastTransformed(g: Float64Array): number[] {
     const { lookback: L, horizon: H, season } = this.spec;
-    if (history.length < L) throw new DataError(`forecast: the history has ${history.length} values; the lookback needs ${L}`);
-    const profile = refreshProfile(history, season, this.transform.profile);
-    const z = deseasonalize(history, profile);
+    const profile = refreshProfile(g, season, this.transform.profile);
+    const z = deseasonalize(g, profile);
     const n = z.length;
     const scale = this.transform.scale;
     const x = new Float32Array(L);

@@ -32,7 +32,7 @@ export function buildReport(r: ReportInput): ForecastReportData {
   const out: ForecastReportData = {
     title: `${series.name}, ${FREQ_WORD[freq]}`,
     target: series.name,
-    model: `${result.model} (${result.strategy})`,
+    model: `${result.model} (${result.strategy}, transform ${result.transform})`,
     freq,
     horizon: H,
     lookback: result.lookback,

@@ -15,10 +15,12 @@ import type { Sequential } from "../models/sequential.js";
 import { loadModel } from "../models/load.js";
 import { addPeriods, formatDate, isFrequency, type Frequency, type Timestamp } from "../data/index.js";
 import { NetworkEnsemble, type Anchor, type NetworkSpec, type Transform } from "./network.js";
+import { EsRnnEnsemble, ESRNN_DEFAULTS, type EsRnnMember } from "./esrnn.js";
 import { MODEL_PRESETS, type ModelPreset } from "./presets.js";
 import { loadSeries, type LoadSeriesOptions } from "./series.js";
 import type { SeasonalProfile } from "./seasonality.js";
 import { INTERVAL_LEVELS, withIntervals, type IntervalWidths } from "./intervals.js";
+import { TRANSFORMS, transformLag, type SeriesTransform } from "./transforms.js";
 
 export const FORECASTER_FILE = "forecaster.json";
 export const FORECASTER_FORMAT = "recurrent-forecaster";
@@ -46,7 +48,8 @@ export interface ForecasterFile {
   version: typeof FORECASTER_VERSION;
   target: string;
   freq: Frequency;
-  model: ModelPreset;
+  /** The preset of the LSTM-family ensemble, or "esrnn" for the ES-RNN (its parts in `esrnn`). */
+  model: ModelPreset | "esrnn";
   strategy: "direct" | "recursive";
   lookback: number;
   horizon: number;
@@ -56,9 +59,19 @@ export interface ForecasterFile {
   backend: string;
   /** Divides every de-seasonalised window (one typical step = 1). */
   scale: number;
+  /**
+   * Applied to the values first and undone on the forecast: name, Box-Cox λ (0 for log),
+   * differencing lag (absent in files saved before transforms existed: none).
+   */
+  transform?: SeriesTransform;
   /** Removed before the networks see the data, re-estimated on the history at every forecast. */
   profile: { mode: "additive" | "multiplicative"; harmonics: number; strength: number; values: number[] } | null;
   networks: { dir: string; anchor: Anchor; epochs: number }[];
+  /**
+   * With model "esrnn": the shift added before smoothing, the season the smoothing uses, the LSTM
+   * units, and per network its directory, raw smoothing parameters and epochs (`networks` is then empty).
+   */
+  esrnn?: { offset: number; season: number; units: number; members: { dir: string; es: number[]; epochs: number }[] };
   /**
    * Split-conformal interval half-widths per step, from the backtest's errors (absent in files
    * saved before intervals existed; their forecasts have none).
@@ -95,7 +108,7 @@ export function futureCsv(future: Future): string {
  */
 export class Forecaster {
   constructor(
-    readonly ensemble: NetworkEnsemble,
+    readonly ensemble: NetworkEnsemble | EsRnnEnsemble,
     /** The series it was fitted to (its history is the default of `predict`). */
     readonly series: ForecasterSeries & { name: string },
     /** Where that series came from, when it was read from a CSV. */
@@ -127,8 +140,9 @@ export class Forecaster {
       throw new DataError(`forecaster: it was trained on ${frequencyWord(this.freq)} data but the series is ${frequencyWord(series.freq)}; resample it to ${this.freq}`);
     }
     if (series.dates.length !== values.length) throw new DataError(`forecaster: the series has ${series.dates.length} dates but ${values.length} values`);
-    if (values.length < this.lookback) {
-      throw new DataError(`forecaster: the series has ${values.length} values; the lookback needs at least ${this.lookback}`);
+    const need = this.lookback + transformLag(this.ensemble.spec.valueTransform);
+    if (values.length < need) {
+      throw new DataError(`forecaster: the series has ${values.length} values; the lookback needs at least ${need}`);
     }
     const bad = values.findIndex((v) => !Number.isFinite(v));
     if (bad >= 0) {
@@ -150,9 +164,11 @@ export class Forecaster {
     const fs = fileSystem("saveForecaster");
     fs.mkdirp(dir);
     const e = this.ensemble;
-    const networks = e.members.map((m, k) => ({ dir: `network-${k + 1}`, anchor: m.anchor, epochs: m.epochs }));
-    for (let k = 0; k < networks.length; k++) await e.members[k]!.model.save(fs.join(dir, networks[k]!.dir));
-    const p = e.transform.profile;
+    const es = e instanceof EsRnnEnsemble ? e : null;
+    const networks = es ? [] : (e as NetworkEnsemble).members.map((m, k) => ({ dir: `network-${k + 1}`, anchor: m.anchor, epochs: m.epochs }));
+    const dirs = e.members.map((_, k) => `network-${k + 1}`);
+    for (let k = 0; k < dirs.length; k++) await e.members[k]!.model.save(fs.join(dir, dirs[k]!));
+    const p = es ? null : (e as NetworkEnsemble).transform.profile;
     const n = this.series.values.length;
     const lastTimestamp = this.series.dates[n - 1]!;
     const file: ForecasterFile = {
@@ -167,9 +183,11 @@ export class Forecaster {
       season: e.spec.season,
       seed: e.spec.seed,
       backend: this.backend,
-      scale: e.transform.scale,
+      scale: es ? 1 : (e as NetworkEnsemble).transform.scale,
+      ...(e.spec.valueTransform && e.spec.valueTransform.name !== "none" ? { transform: e.spec.valueTransform } : {}),
       profile: p ? { mode: p.mode, harmonics: p.harmonics, strength: p.strength, values: Array.from(p.values) } : null,
       networks,
+      ...(es ? { esrnn: { offset: es.offset, season: es.spec.season, units: es.spec.units, members: es.members.map((m, k) => ({ dir: dirs[k]!, es: Array.from(m.es), epochs: m.epochs })) } } : {}),
       ...(this.intervals ? { intervals: this.intervals } : {}),
       history: {
         values: Array.from(this.series.values),
@@ -199,13 +217,20 @@ function checkFile(path: string, f: ForecasterFile): void {
   if (f.format !== FORECASTER_FORMAT) bad(path, `not a saved forecaster (format ${JSON.stringify(f.format)}, expected "${FORECASTER_FORMAT}")`);
   if (f.version !== FORECASTER_VERSION) bad(path, `forecaster format version ${String(f.version)} is not supported (this recurrent reads version ${FORECASTER_VERSION})`);
   if (!isFrequency(String(f.freq))) bad(path, `unknown frequency ${JSON.stringify(f.freq)}`);
-  if (!MODEL_PRESETS.includes(f.model)) bad(path, `unknown model ${JSON.stringify(f.model)}`);
+  if (!MODEL_PRESETS.includes(f.model as ModelPreset) && f.model !== "esrnn") bad(path, `unknown model ${JSON.stringify(f.model)}`);
   if (f.strategy !== "direct" && f.strategy !== "recursive") bad(path, `unknown strategy ${JSON.stringify(f.strategy)}`);
   for (const k of ["lookback", "horizon", "season"] as const) {
     if (!Number.isInteger(f[k]) || f[k] < 1) bad(path, `"${k}" must be a positive integer, got ${JSON.stringify(f[k])}`);
   }
   if (!(typeof f.scale === "number" && f.scale > 0 && Number.isFinite(f.scale))) bad(path, `"scale" must be a positive number, got ${JSON.stringify(f.scale)}`);
-  if (!Array.isArray(f.networks) || f.networks.length === 0) bad(path, `"networks" must list at least one network`);
+  if (f.model === "esrnn") {
+    const e = f.esrnn;
+    const want = (s: number): number => (s > 1 ? 2 + s : 1);
+    const ok = e !== null && typeof e === "object" && Number.isFinite(e.offset) && Number.isInteger(e.season) && e.season >= 1 &&
+      Number.isInteger(e.units) && e.units >= 1 && Array.isArray(e.members) && e.members.length > 0 &&
+      e.members.every((m) => typeof m?.dir === "string" && Array.isArray(m.es) && m.es.length === want(e.season) && m.es.every(Number.isFinite));
+    if (!ok) bad(path, `"esrnn" must hold a finite offset, the season, the units and at least one network with its directory and its ${e && Number.isInteger(e.season) ? want(e.season) : "1 or season + 2"} smoothing parameters`);
+  } else if (!Array.isArray(f.networks) || f.networks.length === 0) bad(path, `"networks" must list at least one network`);
   f.networks.forEach((m, k) => {
     if (typeof m?.dir !== "string" || (m.anchor !== "last" && m.anchor !== "mean")) bad(path, `networks[${k}] needs a "dir" and an anchor "last" or "mean"`);
   });
@@ -223,6 +248,13 @@ function checkFile(path: string, f: ForecasterFile): void {
         return Array.isArray(w) && w.length === f.horizon && w.every((v) => typeof v === "number" && Number.isFinite(v) && v >= 0);
       });
     if (!ok) bad(path, `"intervals" must hold, for each of ${INTERVAL_LEVELS.join(" and ")} %, ${f.horizon} finite half-widths of at least 0`);
+  }
+  if (f.transform !== undefined) {
+    const t = f.transform;
+    const ok = t !== null && typeof t === "object" && (TRANSFORMS as readonly string[]).includes(t.name) &&
+      (t.name !== "log" && t.name !== "boxcox" || (typeof t.lambda === "number" && Number.isFinite(t.lambda))) &&
+      (t.name !== "diff" && t.name !== "sdiff" || (Number.isInteger(t.lag) && t.lag! >= 1));
+    if (!ok) bad(path, `"transform" must name one of ${TRANSFORMS.join(", ")}, with a finite "lambda" for log and boxcox and a positive integer "lag" for diff and sdiff`);
   }
   const h = f.history;
   if (!h || !Array.isArray(h.values) || h.values.length < f.lookback || !h.values.every((v) => typeof v === "number" && Number.isFinite(v)) || !Number.isFinite(h.lastTimestamp)) {
@@ -252,6 +284,26 @@ export async function loadForecaster(dir: string): Promise<Forecaster> {
   if (f === null || typeof f !== "object") bad(path, "not a saved forecaster (not a JSON object)");
   checkFile(path, f);
   const outputs = f.strategy === "direct" ? f.horizon : 1;
+  if (f.model === "esrnn") {
+    const e = f.esrnn!;
+    const esMembers: EsRnnMember[] = [];
+    for (const [k, m] of e.members.entries()) {
+      const model = await loadModel(fs.join(dir, m.dir));
+      const inShape = model.inputShape;
+      const per = (model.outputShape ?? []).reduce((a, b) => a * b, 1);
+      if (!inShape || inShape[0] !== f.lookback || per !== f.horizon) {
+        bad(path, `ES-RNN network ${k + 1} (${m.dir}) takes ${JSON.stringify(inShape)} and gives ${per} value(s), but the forecaster needs [${f.lookback}, 1] → ${f.horizon}`);
+      }
+      esMembers.push({ model, es: Float64Array.from(m.es), epochs: m.epochs, history: { loss: [] } });
+    }
+    const spec = {
+      ...ESRNN_DEFAULTS, lookback: f.lookback, horizon: f.horizon, season: e.season, seed: f.seed, units: e.units,
+      ensemble: esMembers.length, epochs: Math.max(1, ...esMembers.map((m) => m.epochs)),
+    };
+    const n = f.history.values.length;
+    const dates = Array.from({ length: n }, (_, i) => addPeriods(f.history.lastTimestamp, f.freq, i - (n - 1)));
+    return new Forecaster(EsRnnEnsemble.restore(spec, e.offset, esMembers), { name: f.target, dates, values: Float64Array.from(f.history.values), freq: f.freq }, f.source, typeof f.backend === "string" ? f.backend : undefined, f.intervals);
+  }
   const members = [];
   for (const [k, m] of f.networks.entries()) {
     const model = await loadModel(fs.join(dir, m.dir));
@@ -267,8 +319,9 @@ export async function loadForecaster(dir: string): Promise<Forecaster> {
     : null;
   const transform: Transform = { profile, scale: f.scale };
   const spec: NetworkSpec = {
-    preset: f.model, strategy: f.strategy, lookback: f.lookback, horizon: f.horizon, season: f.season,
+    preset: f.model as ModelPreset, strategy: f.strategy, lookback: f.lookback, horizon: f.horizon, season: f.season,
     epochs: Math.max(...f.networks.map((m) => m.epochs)), patience: 0, seed: f.seed, ensemble: f.networks.length, verbose: 0,
+    ...(f.transform ? { valueTransform: f.transform } : {}),
   };
   const n = f.history.values.length;
   // Regular periods ending at the last date: the dates predict() needs are the last one's.
