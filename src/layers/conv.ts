@@ -116,6 +116,11 @@ export class Conv1D extends Layer {
     return this.geo?.padLeft ?? 0;
   }
 
+  /** None: an output step mixes several input steps, so a mask ends here (Keras's and TF.js's Conv1D do not support masking). */
+  override computeOutputMask(): Float32Array | null {
+    return null;
+  }
+
   forward(x: Tensor): Tensor {
     this.checkInput(x);
     const g = { ...this.geo!, B: x.shape[0]! };
@@ -183,6 +188,11 @@ abstract class PoolingBase extends Layer {
   protected geo: Pool1dArgs | null = null;
   protected xShape: number[] | null = null;
   private arg: Int32Array | null = null;
+
+  /** None: pooling mixes steps (windowed) or removes the time axis (global), so a mask ends here. */
+  override computeOutputMask(): Float32Array | null {
+    return null;
+  }
 
   forward(x: Tensor): Tensor {
     this.checkInput(x);
@@ -282,12 +292,65 @@ abstract class GlobalPooling1D extends PoolingBase {
   }
 }
 
-/** Mean over all steps: [B, T, C] → [B, C]. No weights. */
+/**
+ * Mean over all steps: [B, T, C] → [B, C]. No weights. Under a mask (Masking, Embedding maskZero)
+ * the mean is over the real steps only, as Keras; a sequence with no real step gives zeros.
+ */
 export class GlobalAveragePooling1D extends GlobalPooling1D {
   readonly className = "GlobalAveragePooling1D";
   protected readonly kind = "avg";
+  /** The mask of the batch run forward ([B, T]), or null; and 1 / (real steps) per sequence. */
+  private fwdMask: Float32Array | null = null;
+  private inv: Float32Array | null = null;
+
   constructor(args: LayerArgs = {}) {
     super(args, "globalAveragePooling1d");
+  }
+
+  override forward(x: Tensor): Tensor {
+    const m = this.inputMask;
+    if (!m) {
+      this.fwdMask = null;
+      return super.forward(x);
+    }
+    this.checkInput(x);
+    const B = x.shape[0]!, T = x.shape[1]!, C = x.shape[2]!;
+    if (m.length !== B * T) {
+      throw new ShapeError(`layer "${this.name}" (GlobalAveragePooling1D): its input mask has ${m.length} entries where the input ${fmtShape(x.shape)} needs [batch, time] = ${fmtShape([B, T])}, ${B * T} entries`);
+    }
+    const inv = new Float32Array(B);
+    const y = this.out("y", B * C).fill(0);
+    for (let b = 0; b < B; b++) {
+      let n = 0;
+      for (let t = 0; t < T; t++) {
+        if (!m[b * T + t]) continue;
+        n++;
+        const s = (b * T + t) * C;
+        for (let c = 0; c < C; c++) y[b * C + c] += x.data[s + c]!;
+      }
+      inv[b] = n > 0 ? 1 / n : 0;
+      for (let c = 0; c < C; c++) y[b * C + c] *= inv[b]!;
+    }
+    this.fwdMask = m.slice();
+    this.inv = inv;
+    this.xShape = [...x.shape];
+    return new Tensor(y, [B, C]);
+  }
+
+  override backward(dy: Tensor): Tensor {
+    const m = this.fwdMask;
+    if (!m) return super.backward(dy);
+    const shape = this.requireForward(this.xShape);
+    const B = shape[0]!, T = shape[1]!, C = shape[2]!;
+    const dx = this.out("dx", B * T * C);
+    for (let b = 0; b < B; b++) {
+      for (let t = 0; t < T; t++) {
+        const d = (b * T + t) * C;
+        const w = m[b * T + t] ? this.inv![b]! : 0;
+        for (let c = 0; c < C; c++) dx[d + c] = w * dy.data[b * C + c]!;
+      }
+    }
+    return new Tensor(dx, shape);
   }
 }
 

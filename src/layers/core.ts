@@ -1,4 +1,4 @@
-// Feed-forward layers: input, dense, dropout, embedding, flatten, repeatVector.
+// Feed-forward layers: input, dense, dropout, embedding, flatten, repeatVector, masking.
 
 import { Tensor, sizeOf } from "../tensor/tensor.js";
 import { ConfigError, ShapeError, fmtShape } from "../tensor/errors.js";
@@ -6,7 +6,7 @@ import type { InitializerName } from "../tensor/initializers.js";
 import { ACTIVATIONS, type Activation } from "../kernels/activations.js";
 import { INITIALIZERS } from "../tensor/initializers.js";
 import { Layer, Param, type LayerArgs, type LayerConfig } from "./layer.js";
-import { checkOptions, options, layerArgsShape, positiveInt, rate, shape, str, bool, oneOf } from "./options.js";
+import { checkOptions, options, layerArgsShape, positiveInt, rate, shape, str, bool, oneOf, finiteNumber } from "./options.js";
 
 const initializer = () => oneOf(INITIALIZERS);
 const INPUT = options({ name: layerArgsShape.name, batchSize: layerArgsShape.batchSize, shape: shape() });
@@ -17,10 +17,11 @@ const DENSE = options({
 const DROPOUT = options({ ...layerArgsShape, rate: rate() });
 const EMBEDDING = options({
   ...layerArgsShape, inputDim: positiveInt(), outputDim: positiveInt(),
-  embeddingsInitializer: initializer().optional(), inputLength: positiveInt().optional(),
+  embeddingsInitializer: initializer().optional(), inputLength: positiveInt().optional(), maskZero: bool().optional(),
 });
 const FLATTEN = options(layerArgsShape);
 const REPEAT_VECTOR = options({ ...layerArgsShape, n: positiveInt() });
+const MASKING = options({ ...layerArgsShape, maskValue: finiteNumber().optional() });
 
 export interface InputArgs extends LayerArgs {
   /** Shape of one sample, e.g. [timesteps, features]. */
@@ -189,15 +190,27 @@ export interface EmbeddingArgs extends LayerArgs {
   embeddingsInitializer?: InitializerName;
   /** Sequence length, for the summary and a build without data. */
   inputLength?: number;
+  /**
+   * Id 0 is padding: the layer makes a mask (id ≠ 0) that the layers above skip (Keras's
+   * mask_zero). Real tokens then use ids 1 … inputDim − 1. Default false.
+   */
+  maskZero?: boolean;
 }
 
-/** Token ids [B, T] → vectors [B, T, outputDim]. Weights: embeddings [inputDim, outputDim]. */
+/**
+ * Token ids [B, T] → vectors [B, T, outputDim]. Weights: embeddings [inputDim, outputDim].
+ * With `maskZero` the steps whose id is 0 are masked for the layers above (variable-length sequences).
+ *
+ * @example layers.embedding({ inputDim: 10000, outputDim: 64, maskZero: true })
+ */
 export class Embedding extends Layer {
   readonly className = "Embedding";
   readonly inputDim: number;
   readonly outputDim: number;
   readonly embeddingsInitializer: InitializerName;
+  readonly maskZero: boolean;
   private ids: Tensor | null = null;
+  private outMask: Float32Array | null = null;
 
   constructor(args: EmbeddingArgs) {
     checkOptions(EMBEDDING, args, "embedding");
@@ -205,9 +218,13 @@ export class Embedding extends Layer {
     this.inputDim = args.inputDim;
     this.outputDim = args.outputDim;
     this.embeddingsInitializer = args.embeddingsInitializer ?? "randomUniform";
+    this.maskZero = args.maskZero ?? false;
   }
 
   protected computeBuild(inputShape: number[]): number[] {
+    if (this.maskZero && inputShape.length !== 1) {
+      throw new ShapeError(`layer "${this.name}" (Embedding) with maskZero takes token ids of shape [batch, time] (its mask is [batch, time]), got ${fmtShape([null, ...inputShape])}`);
+    }
     this.params.push(new Param("embeddings", [this.inputDim, this.outputDim], this.embeddingsInitializer, [this.inputDim, this.outputDim]));
     return [...inputShape, this.outputDim];
   }
@@ -225,7 +242,17 @@ export class Embedding extends Layer {
       for (let j = 0; j < D; j++) y[n * D + j] = E[id * D + j]!;
     }
     this.ids = x;
+    if (this.maskZero) {
+      const m = this.outMask && this.outMask.length === x.size ? this.outMask : new Float32Array(x.size);
+      for (let n = 0; n < x.size; n++) m[n] = x.data[n] === 0 ? 0 : 1;
+      this.outMask = m;
+    }
     return new Tensor(y, [...x.shape, D]);
+  }
+
+  /** With maskZero: 1 where the id is not 0, [B, T]; else the default rule (no mask: ids have no time axis of vectors yet). */
+  override computeOutputMask(): Float32Array | null {
+    return this.maskZero ? this.outMask : super.computeOutputMask();
   }
 
   backward(dy: Tensor): Tensor {
@@ -243,6 +270,7 @@ export class Embedding extends Layer {
     return {
       name: this.name, inputDim: this.inputDim, outputDim: this.outputDim,
       embeddingsInitializer: this.embeddingsInitializer,
+      ...(this.maskZero ? { maskZero: true } : {}),
       ...(this.declaredInputShape ? { inputShape: this.declaredInputShape } : {}),
     };
   }
@@ -293,4 +321,72 @@ export class RepeatVector extends Layer {
     return new Tensor(dx, [B, F]);
   }
   getConfig(): LayerConfig { return { name: this.name, n: this.n }; }
+}
+
+export interface MaskingArgs extends LayerArgs {
+  /** A step whose features all equal this value is masked. Default 0. */
+  maskValue?: number;
+}
+
+/**
+ * Marks padded steps of [B, T, F] sequences, as Keras's Masking: a step is masked when every one of
+ * its features equals `maskValue`. The output is the input with masked steps set to zero; the mask
+ * [B, T] goes to the layers above (recurrent layers carry their state through masked steps,
+ * GlobalAveragePooling1D averages over the real ones). The gradient at masked steps is zero.
+ *
+ * @example layers.masking({ maskValue: 0, inputShape: [50, 3] })
+ */
+export class Masking extends Layer {
+  readonly className = "Masking";
+  readonly maskValue: number;
+  private mask: Float32Array | null = null;
+
+  constructor(args: MaskingArgs = {}) {
+    super(checkOptions(MASKING, args, "masking"));
+    this.maskValue = args.maskValue ?? 0;
+  }
+
+  protected computeBuild(inputShape: number[]): number[] {
+    if (inputShape.length !== 2) {
+      throw new ShapeError(`layer "${this.name}" (Masking) expects input of shape [batch, time, features], got ${fmtShape([null, ...inputShape])}`);
+    }
+    return inputShape;
+  }
+
+  forward(x: Tensor): Tensor {
+    this.checkInput(x);
+    const B = x.shape[0]!, T = x.shape[1]!, F = x.shape[2]!;
+    const m = this.mask && this.mask.length === B * T ? this.mask : new Float32Array(B * T);
+    const y = this.out("y", x.size);
+    const v = this.maskValue;
+    for (let r = 0; r < B * T; r++) {
+      let real = 0;
+      for (let f = 0; f < F; f++) if (x.data[r * F + f] !== v) { real = 1; break; }
+      m[r] = real;
+      if (real) for (let f = 0; f < F; f++) y[r * F + f] = x.data[r * F + f]!;
+      else y.fill(0, r * F, r * F + F);
+    }
+    this.mask = m;
+    return new Tensor(y, x.shape);
+  }
+
+  backward(dy: Tensor): Tensor {
+    const m = this.requireForward(this.mask);
+    const F = this.inputShape![1]!;
+    const dx = this.out("dx", dy.size);
+    for (let r = 0; r < m.length; r++) {
+      if (m[r]) for (let f = 0; f < F; f++) dx[r * F + f] = dy.data[r * F + f]!;
+      else dx.fill(0, r * F, r * F + F);
+    }
+    return new Tensor(dx, dy.shape);
+  }
+
+  /** 1 where some feature differs from maskValue, [B, T] (the mask from below is replaced, as Keras). */
+  override computeOutputMask(): Float32Array | null {
+    return this.mask;
+  }
+
+  getConfig(): LayerConfig {
+    return { name: this.name, maskValue: this.maskValue, ...(this.declaredInputShape ? { inputShape: this.declaredInputShape } : {}) };
+  }
 }

@@ -15,7 +15,10 @@ function checkWrapped(layer: unknown, where: string): void {
   if (!(layer instanceof Layer)) throw new ConfigError(`${where}: the first argument must be a layer (e.g. layers.dense({ units: 1 })), got ${layer === null ? "null" : typeof layer}`);
 }
 
-/** Applies `layer` to every timestep: [B, T, ...] → [B, T, ...layer output]. Shares its weights across steps. */
+/**
+ * Applies `layer` to every timestep: [B, T, ...] → [B, T, ...layer output]. Shares its weights across
+ * steps. A mask from below passes through to the layers above (the wrapped layer sees single steps).
+ */
 export class TimeDistributed extends Layer {
   readonly className = "TimeDistributed";
   constructor(readonly layer: Layer, args: LayerArgs = {}) {
@@ -36,6 +39,7 @@ export class TimeDistributed extends Layer {
   forward(x: Tensor, training: boolean): Tensor {
     this.checkInput(x);
     const B = x.shape[0]!, T = x.shape[1]!;
+    this.layer.inputMask = null; // the wrapped layer sees steps, not sequences
     const y = this.layer.forward(x.reshape([B * T, ...x.shape.slice(2)]), training);
     return y.reshape([B, T, ...y.shape.slice(1)]);
   }
@@ -59,7 +63,8 @@ export interface BidirectionalArgs extends LayerArgs {
 /**
  * Runs a recurrent layer forwards and a copy of it backwards (goBackwards) over the sequence, and
  * merges their outputs (with returnSequences the backward outputs are put back in time order).
- * Weights: the forward layer's, then the backward layer's (Keras order).
+ * Weights: the forward layer's, then the backward layer's (Keras order). Under a mask both
+ * directions skip the masked steps, and with returnSequences the output at a masked step is zero (as Keras).
  */
 export class Bidirectional extends Layer {
   readonly className = "Bidirectional";
@@ -68,6 +73,8 @@ export class Bidirectional extends Layer {
   readonly mergeMode: MergeMode;
   private yf: Tensor | null = null;
   private yb: Tensor | null = null;
+  /** The mask of the batch when returnSequences zeroes masked steps, [B, T]. */
+  private seqMask: Float32Array | null = null;
 
   constructor(layer: Layer, args: BidirectionalArgs = {}, makeCopy: (config: LayerConfig) => Layer) {
     super(checkOptions(BIDIRECTIONAL, args, "bidirectional"));
@@ -102,17 +109,23 @@ export class Bidirectional extends Layer {
 
   forward(x: Tensor, training: boolean): Tensor {
     this.checkInput(x);
+    this.forwardLayer.inputMask = this.inputMask;
+    this.backwardLayer.inputMask = this.inputMask;
     const yf = this.forwardLayer.forward(x, training);
     let yb = this.backwardLayer.forward(x, training);
     if (this.forwardLayer.returnSequences) yb = reverseTime(yb, this.out("ybr", yb.size));
     this.yf = yf;
     this.yb = yb;
-    return merge(this.mergeMode, yf, yb, this.out("y", this.mergeMode === "concat" ? 2 * yf.size : yf.size));
+    const y = merge(this.mergeMode, yf, yb, this.out("y", this.mergeMode === "concat" ? 2 * yf.size : yf.size));
+    this.seqMask = this.forwardLayer.returnSequences ? this.inputMask : null;
+    if (this.seqMask) zeroMaskedSteps(y, this.seqMask);
+    return y;
   }
 
   backward(dy: Tensor): Tensor {
     const yf = this.requireForward(this.yf);
     const yb = this.yb!;
+    if (this.seqMask) dy = zeroMaskedSteps(new Tensor(dy.data.slice(), dy.shape), this.seqMask);
     const H = yf.shape[yf.shape.length - 1]!;
     const rows = yf.size / H;
     const dyf = this.out("dyf", yf.size);
@@ -139,6 +152,13 @@ export class Bidirectional extends Layer {
   getConfig(): LayerConfig {
     return { name: this.name, mergeMode: this.mergeMode, layer: { className: this.forwardLayer.className, config: this.forwardLayer.getConfig() } };
   }
+}
+
+/** Zeroes, in place, the steps of x [B, T, ...] whose mask [B, T] is 0; returns x. */
+function zeroMaskedSteps(x: Tensor, mask: Float32Array): Tensor {
+  const F = x.size / mask.length;
+  for (let r = 0; r < mask.length; r++) if (!mask[r]) x.data.fill(0, r * F, r * F + F);
+  return x;
 }
 
 /** x with its time axis reversed, written into y. */
