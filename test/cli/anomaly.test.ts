@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadSeries, bundledDataPath, injectAnomalies, detectionMetrics } from "../../src/forecast/index.js";
 import { cli } from "./helpers.js";
+import { main as anomalyExample } from "../../examples/anomaly.js";
 
 let dir: string;
 let labelled: string;
@@ -103,4 +104,18 @@ describe("recurrent anomalies", () => {
     expect(q.err).toMatch(/--k and --quantile are two threshold rules; give one/);
     for (const e of [k0, both, inj, missing, two, s, q]) expect(e.err.trim().split("\n").length).toBeLessThanOrEqual(2);
   });
+
+  it("npm run example:anomaly (--quick): prints the table and writes anomalies.csv and anomalies.svg", async () => {
+    const lines: string[] = [];
+    const out = join(dir, "example");
+    const r = await anomalyExample(["--quick", "--verbose", "0", "--out", out], (s) => lines.push(s));
+    const text = lines.join("\n");
+    expect(text).toMatch(/threshold: \|residual − [-\d.]+\| > 3\.5 × [\d.]+ °C/);
+    expect(text).toMatch(/detector\s+precision\s+recall\s+F1/);
+    expect(text).toContain("tomorrow = today, k = 3.5");
+    expect(r.points).toBe(1461);
+    expect(r.injected).toBe(15);
+    expect(readFileSync(join(out, "anomalies.csv"), "utf8").split("\n")[0]).toBe("date,value,forecast,residual,score,flag,label");
+    expect(readFileSync(join(out, "anomalies.svg"), "utf8")).toContain("flagged_marks");
+  }, 60_000);
 });
