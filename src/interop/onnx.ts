@@ -86,7 +86,18 @@ const CONVERTERS: Record<string, Converter> = {
   AveragePooling1D: convertPooling,
   GlobalAveragePooling1D: (_l, x, ctx) => convertGlobalPooling("GlobalAveragePool", x, ctx),
   GlobalMaxPooling1D: (_l, x, ctx) => convertGlobalPooling("GlobalMaxPool", x, ctx),
+  Masking: (l) => refuseMask(l, "masks the steps whose features all equal its maskValue"),
 };
+
+/**
+ * Masks do not export: ONNX's LSTM, GRU and RNN take one length per sequence (sequence_lens), not a
+ * mask per step, and the mask depends on the values fed at run time (a hole in the middle of a
+ * sequence, or left padding, has no sequence_lens form at all), so a graph without it would
+ * silently compute over the padding.
+ */
+function refuseMask(l: Layer, what: string): never {
+  throw new ConfigError(`exportOnnx: layer "${l.name}" (${l.className}) ${what}, and ONNX cannot carry that mask: its LSTM, GRU and RNN ops take one length per sequence (sequence_lens), not a mask per step computed from the data, so the exported graph would run over the padding. To export, rebuild the model without the mask (the same layers and weights, no Masking layer, maskZero off): that graph runs every step, right for sequences without padding`);
+}
 
 /** Class names of the layers that export to ONNX. */
 export function onnxLayerKinds(): string[] {
@@ -318,6 +329,7 @@ function convertDense(l: Layer, x: Value, ctx: Ctx): Value {
 
 function convertEmbedding(l: Layer, x: Value, ctx: Ctx): Value {
   const layer = l as Embedding;
+  if (layer.maskZero) refuseMask(layer, "has maskZero (id 0 masks a step)");
   let ids = x.name;
   if (x.type !== "int64") ids = ctx.node("Cast", [x.name], { to: DataType.INT64 })[0]!;
   const table = ctx.floats("embeddings", [layer.inputDim, layer.outputDim], weight(layer, "embeddings"));

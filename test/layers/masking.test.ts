@@ -424,3 +424,16 @@ describe("errors", () => {
     expect(() => layers.embedding({ inputDim: 3, outputDim: 2, maskZero: 1 } as never)).toThrow(/maskZero must be true or false/);
   });
 });
+
+describe("ONNX export", () => {
+  it("refuses Masking and Embedding maskZero with a ConfigError saying why (ONNX takes sequence lengths, not per-step masks)", async () => {
+    const { toOnnx } = await import("../../src/interop/onnx.js");
+    const m = sequential([layers.input({ shape: [T, I] }), layers.masking({ name: "pad" }), layers.lstm({ units: H })]);
+    await expect(toOnnx(m)).rejects.toThrow(ConfigError);
+    await expect(toOnnx(m)).rejects.toThrow(/layer "pad" \(Masking\) masks the steps whose features all equal its maskValue, and ONNX cannot carry that mask: its LSTM, GRU and RNN ops take one length per sequence \(sequence_lens\)/);
+    const e = sequential([layers.input({ shape: [T] }), layers.embedding({ inputDim: 4, outputDim: 2, maskZero: true, name: "tok" }), layers.gru({ units: H })]);
+    await expect(toOnnx(e)).rejects.toThrow(/layer "tok" \(Embedding\) has maskZero/);
+    const plain = sequential([layers.input({ shape: [T] }), layers.embedding({ inputDim: 4, outputDim: 2 }), layers.gru({ units: H })]);
+    expect((await toOnnx(plain)).length).toBeGreaterThan(100);
+  });
+});
