@@ -30,7 +30,7 @@ export type { MetricFn, CustomMetric, MetricArg } from "./models/metrics.js";
 export { useFileSystem, type FileSystem } from "./io/fs.js";
 export { fromTorchStateDict, toTorchStateDict, type TorchStateDict, type TorchTensor, type TorchConvertOptions } from "./io/torch.js";
 export { setDefaultThreads } from "./models/parallel.js";
-export { plotHistory, plotPredictions, plotScatter, plotGates, toSvg, type Plot, type PlotOptions, type PredictionsInput, type VlSpec } from "./report/index.js";
+export { plotHistory, plotPredictions, plotScatter, plotGates, plotAttention, toSvg, type Plot, type PlotOptions, type AttentionPlotOptions, type PredictionsInput, type VlSpec } from "./report/index.js";
 export { toOnnx, exportOnnx, DEFAULT_OPSET as ONNX_DEFAULT_OPSET, type OnnxOptions } from "./interop/onnx.js";
 export { importTfjs, exportTfjs, tfjsArtifacts, tfjsModelFromJson, type TfjsModelJson, type TfjsWeightSpec, type ImportTfjsOptions, type ExportTfjsOptions } from "./interop/tfjs.js";
 export { importKeras, importKerasBytes, kerasFileKind, type ImportKerasOptions, type KerasFileKind } from "./interop/keras.js";

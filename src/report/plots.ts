@@ -5,7 +5,8 @@
 import { ConfigError } from "../tensor/errors.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { COLORS, type VlSpec } from "./charts.js";
-import { asciiHeatmap, asciiLines, asciiScatter } from "./ascii.js";
+import { asciiHeatmap, asciiLines, asciiScatter, SHADES } from "./ascii.js";
+import { formatSig } from "./format.js";
 
 /** A chart two ways: the Vega-Lite spec (for toSvg or vega-embed) and its terminal rendering. */
 export interface Plot {
@@ -241,6 +242,87 @@ export function plotGates(internals: LstmGates | GruGates, opts: PlotOptions & {
     spec: top(title, { vconcat: specs, resolve: { scale: { color: "independent" } } }),
     terminal: texts.join("\n\n"),
   };
+}
+
+export interface AttentionPlotOptions extends PlotOptions {
+  /** One label per query step (rows), e.g. the decoder's output tokens; default the step numbers. */
+  queryLabels?: readonly string[];
+  /** One label per value step (columns), e.g. the encoder's input tokens; default the step numbers. */
+  valueLabels?: readonly string[];
+  /** Which sample of a [batch, Tq, Tv] tensor (default 0). */
+  sample?: number;
+}
+
+/** A Tq × Tv matrix from a [Tq, Tv] or [batch, Tq, Tv] tensor or a list of rows. */
+function attentionMatrix(weights: Tensor | readonly (readonly number[])[], sample: number): number[][] {
+  const who = "plotAttention";
+  if (Array.isArray(weights)) {
+    const rows = weights as readonly (readonly number[])[];
+    if (rows.length === 0 || !Array.isArray(rows[0]) || rows[0].length === 0) throw new ConfigError(`${who}: weights must be a non-empty list of rows (query steps) of numbers (value steps)`);
+    const n = rows[0].length;
+    const bad = rows.findIndex((r) => !Array.isArray(r) || r.length !== n);
+    if (bad >= 0) throw new ConfigError(`${who}: row ${bad} of the weights has ${Array.isArray(rows[bad]) ? rows[bad]!.length : "no"} values, row 0 has ${n}`);
+    return rows.map((r) => [...r]);
+  }
+  const t = weights as Tensor;
+  if (!t || typeof t !== "object" || !Array.isArray(t.shape) || !(t.data instanceof Float32Array)) {
+    throw new ConfigError(`${who}: weights must be a Tensor [batch, Tq, Tv] or [Tq, Tv] (an attention layer's second output) or a list of rows`);
+  }
+  if (t.shape.length !== 2 && t.shape.length !== 3) throw new ConfigError(`${who}: weights must be [batch, Tq, Tv] or [Tq, Tv], got [${t.shape.join(", ")}]`);
+  const [Bn, Tq, Tv] = t.shape.length === 3 ? (t.shape as [number, number, number]) : [1, t.shape[0]!, t.shape[1]!];
+  if (!Number.isInteger(sample) || sample < 0 || sample >= Bn) throw new ConfigError(`${who}: sample ${sample} is not in 0..${Bn - 1}`);
+  return Array.from({ length: Tq }, (_, i) => Array.from({ length: Tv }, (_, j) => t.data[(sample * Tq + i) * Tv + j]!));
+}
+
+/**
+ * A heatmap of attention weights (query steps down, value steps across), from the second output of
+ * an attention layer applied with `returnAttentionScores: true`: which input steps each output step
+ * looked at. Labels name the steps (duplicates are fine: tokens repeat); the colour scale runs from
+ * 0 to 1 (to the largest weight when dropout scaled some above 1). The terminal rendering shades
+ * each cell by the same scale.
+ */
+export function plotAttention(weights: Tensor | readonly (readonly number[])[], opts: AttentionPlotOptions = {}): Plot {
+  const sample = opts.sample ?? 0;
+  const m = attentionMatrix(weights, sample);
+  const Tq = m.length, Tv = m[0]!.length;
+  const labels = (given: readonly string[] | undefined, n: number, what: string): string[] => {
+    if (given === undefined) return Array.from({ length: n }, (_, i) => String(i));
+    if (!Array.isArray(given) || given.length !== n || given.some((l) => typeof l !== "string")) {
+      throw new ConfigError(`plotAttention: ${what}Labels must be ${n} strings (one per ${what} step), got ${Array.isArray(given) ? `${given.length} entries` : typeof given}`);
+    }
+    return [...given];
+  };
+  const ql = labels(opts.queryLabels, Tq, "query");
+  const vl = labels(opts.valueLabels, Tv, "value");
+  const values = m.flat();
+  if (!values.every(finite)) throw new ConfigError("plotAttention: the weights hold NaN or Infinity");
+  const top1 = Math.max(1, ...values);
+  const title = opts.title ?? "Attention weights";
+  // Steps are plotted by index and labelled through labelExpr, so repeated labels keep their own cells.
+  const axisOf = (ls: string[], name: string) => ({ title: name, labelExpr: `${JSON.stringify(ls)}[datum.value]`, labelAngle: 0, labelOverlap: true });
+  const spec = top(title, {
+    width: opts.width ?? Math.min(640, Math.max(160, 24 * Tv)),
+    height: opts.height ?? Math.min(640, Math.max(120, 24 * Tq)),
+    name: "attention",
+    data: { values: m.flatMap((row, q) => row.map((weight, v) => ({ q, v, query: ql[q], value: vl[v], weight }))) },
+    mark: { type: "rect" },
+    encoding: {
+      x: { field: "v", type: "ordinal", axis: axisOf(vl, "value step (attended to)") },
+      y: { field: "q", type: "ordinal", axis: axisOf(ql, "query step") },
+      color: { field: "weight", type: "quantitative", title: "weight", scale: { domain: [0, top1], scheme: "blues" } },
+      tooltip: [{ field: "query", title: "query" }, { field: "value", title: "value" }, { field: "weight", type: "quantitative", format: ".3f" }],
+    },
+  });
+  const rowW = Math.max(...ql.map((l) => l.length));
+  const cellW = Math.max(1, Math.min(3, ...vl.map((l) => l.length)));
+  const shade = (w: number): string => SHADES[Math.min(SHADES.length - 1, Math.floor((w / top1) * SHADES.length))]!;
+  const lines = [
+    title,
+    `${" ".repeat(rowW)}  ${vl.map((l) => l.slice(0, cellW).padEnd(cellW)).join("")}`,
+    ...m.map((row, q) => `${ql[q]!.padStart(rowW)} │${row.map((w) => shade(w).repeat(cellW)).join("")}│`),
+    `${" ".repeat(rowW + 2)}${SHADES.map((s) => `[${s}]`).join("")} 0 → ${formatSig(top1)}`,
+  ];
+  return { spec, terminal: lines.join("\n") };
 }
 
 /**
