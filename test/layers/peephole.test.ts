@@ -10,6 +10,7 @@ import * as layers from "../../src/layers/index.js";
 import type { LSTM } from "../../src/layers/index.js";
 import { fromConfig } from "../../src/layers/registry.js";
 import { sequential } from "../../src/models/sequential.js";
+import { input, model, type Functional } from "../../src/index.js";
 import { saveModel } from "../../src/models/save.js";
 import { loadModel } from "../../src/models/load.js";
 import { Tensor } from "../../src/tensor/tensor.js";
@@ -138,6 +139,24 @@ describe("peephole LSTM: masked steps (Keras semantics) and their gradients", ()
       });
     }
   }
+});
+
+describe("peephole LSTM in a functional model", () => {
+  it("an encoder–decoder whose peephole encoder's [h, c] start a peephole decoder: central differences through the graph", () => {
+    const enc = input({ shape: [4, 2] });
+    const dec = input({ shape: [3, 2] });
+    const [, h, c] = layers.lstm({ units: 3, peephole: true, returnState: true }).apply(enc) as never[];
+    const seqOut = layers.lstm({ units: 3, peephole: true, returnSequences: true }).apply(dec, { initialState: [h, c] as never });
+    const y = layers.timeDistributed(layers.dense({ units: 2 })).apply(seqOut as never);
+    const m: Functional = model({ inputs: [enc, dec], outputs: y as never, seed: 5 });
+    const rng = new Rng(8);
+    for (const l of m.layers) for (const p of l.allParams()) if (p.name === "peephole") for (let i = 0; i < p.size; i++) p.value[i] = rng.uniform(-1.5, 1.5);
+    const x = (m as unknown as { prepareInputs(x: Tensor[], w: string): Tensor }).prepareInputs([randomTensor([2, 4, 2], 7), randomTensor([2, 3, 2], 8)], "test");
+    const params = m.layers.flatMap((l) => l.allParams().map((p) => ({ name: `${l.name}/${p.name}`, value: p.value, grad: p.grad })));
+    expect(params.filter((p) => p.name.endsWith("/peephole")).length).toBe(2);
+    const r = gradCheck({ x, forward: (v) => m.forward(v, false), backward: (dy) => m.backward(dy), params, eps: 1e-2 });
+    expect(r.worst, JSON.stringify(r.errors)).toBeLessThan(1e-3);
+  });
 });
 
 describe("peephole LSTM: formats without a peephole LSTM refuse it", () => {
