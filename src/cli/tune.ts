@@ -156,7 +156,8 @@ export function tuneTable(result: TuneResult): string {
 /** results.json: the search, every trial (ranked) with its config, the best and the default. */
 export function tuneJson(result: TuneResult): Record<string, unknown> {
   const trial = (r: TrialResult): Record<string, unknown> => ({
-    trial: r.trial, kind: r.kind, params: r.params, folds: r.folds, score: r.score, epochs: r.epochs, seconds: r.seconds, config: r.config,
+    trial: r.trial, kind: r.kind, params: r.params, folds: r.folds.map((v) => (Number.isFinite(v) ? v : null)), score: Number.isFinite(r.score) ? r.score : null,
+    epochs: r.epochs, seconds: r.seconds, ...(r.note ? { note: r.note } : {}), config: r.config,
   });
   return {
     strategy: result.strategy, metric: result.metric, seed: result.seed, space: result.space,
@@ -171,7 +172,6 @@ export async function runTune(configPath: string | undefined, opts: TuneCliOptio
   const baseDir = configPath === undefined ? process.cwd() : dirname(resolve(configPath));
   const space = spaceOf(opts);
   const workers = opts.workers ?? defaultWorkers();
-  prepareOutDir(opts.out, opts.force);
   const say = (s: string): void => {
     if (!opts.json) process.stdout.write(s);
   };
@@ -183,6 +183,11 @@ export async function runTune(configPath: string | undefined, opts: TuneCliOptio
     ...(opts.foldSize !== undefined ? { foldSize: opts.foldSize } : {}),
     ...(opts.gridPoints !== undefined ? { gridPoints: opts.gridPoints } : {}),
     ...(opts.epochs !== undefined ? { epochs: opts.epochs } : {}),
+    // --out is created once the config, the space and the folds are checked, before any training.
+    onPlan: (plan) => {
+      prepareOutDir(opts.out, opts.force);
+      say(`${plan.trials} trials (trial 0 is the default) on ${plan.source}: folds train to ${plan.trainEnds.join(", ")} and validate on the next ${plan.foldSize} points each; the last ${plan.testSize} of ${plan.n} points are left out\n`);
+    },
     onTrial: (r, done, total) => {
       if (!opts.quiet) say(`  trial ${r.trial}${r.kind === "default" ? " (default)" : ""} done (${done}/${total}): ${r.params.cell}, ${r.params.layers} × ${r.params.units} units, lr ${Number(r.params.learningRate.toPrecision(4))}, lookback ${r.params.lookback} → mean ${opts.metric} ${formatSig(r.score)} in ${r.seconds.toFixed(1)} s\n`);
     },
@@ -199,7 +204,7 @@ export async function runTune(configPath: string | undefined, opts: TuneCliOptio
   const d = result.default.score, b = result.best.score;
   const gain = result.best.trial === 0 ? "the default config is the best" : `${formatSig(100 * (1 - b / d))} % below the default's ${formatSig(d)}`;
   say(`\n${tuneTable(result)}\n`);
-  say(`Folds: train to ${result.trainEnds.join(", ")}, ${result.foldSize} validation points each (the last ${result.testSize} of ${result.n} points left out)\n`);
+  for (const r of result.trials) if (r.note) say(`trial ${r.trial} diverged: ${r.note}\n`);
   say(`Best: trial ${result.best.trial}, mean ${result.metric.toUpperCase()} ${formatSig(b)} (${gain})\n`);
   say(`Wrote ${outPath(opts.out, "best.json")} (train it with: recurrent train ${outPath(opts.out, "best.json")} --out <dir>), results.json, results.csv\n`);
 }

@@ -31,7 +31,7 @@ export {
 export {
   tune, runTrialTask, inlineExecutor, parseSearchSpace, planTrials, applyParams, bestConfig, resultsCsv, defaultTuneConfig,
   DEFAULT_SPACE, TUNE_PARAMETERS, TUNE_CELLS,
-  type TuneOptions, type TuneResult, type TrialResult, type TrialScore, type TrialTask, type TrialExecutor,
+  type TuneOptions, type TunePlan, type TuneResult, type TrialResult, type TrialScore, type TrialTask, type TrialExecutor,
   type SearchSpace, type TuneRange, type TrialParams, type TuneMetric, type TuneParameter, type TuneCell, type CheckedSpace, type Dimension,
 } from "./tune.js";
 // Anomaly detection by one-step LSTM forecast residuals, and seeded injection of anomalies.

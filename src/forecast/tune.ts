@@ -6,7 +6,7 @@
 // (models on one thread, seeds fixed by the config), so an executor may run them on any number of
 // threads and the results are the same.
 
-import { ConfigError, DataError } from "../tensor/errors.js";
+import { ConfigError, DataError, NonFiniteError } from "../tensor/errors.js";
 import { Tensor } from "../tensor/tensor.js";
 import { Rng } from "../tensor/rng.js";
 import { fileSystem } from "../io/fs.js";
@@ -311,6 +311,8 @@ export interface TrialScore {
   epochs: number[];
   /** Wall time of the trial. */
   seconds: number;
+  /** Why a fold scored Infinity: its training loss stopped being finite (the search goes on). */
+  note?: string;
 }
 
 /**
@@ -327,6 +329,7 @@ export async function runTrialTask(task: TrialTask): Promise<TrialScore> {
   const f = cfg.fit ?? {};
   const folds: number[] = [];
   const epochs: number[] = [];
+  let note: string | undefined;
   for (const trainEnd of task.trainEnds) {
     const series = Float64Array.from(task.values.slice(0, trainEnd + V));
     const scaler: Scaler = cfg.data.scaler === "standard" ? new StandardScaler() : new MinMaxScaler();
@@ -346,14 +349,24 @@ export async function runTrialTask(task: TrialTask): Promise<TrialScore> {
       metrics: [],
     });
     const stop = earlyStopping({ monitor: "val_loss", patience: f.patience ?? 10, restoreBestWeights: true });
-    await model.fit(new Tensor(w.X, w.xShape), new Tensor(w.Y, [N, ...out]), {
-      epochs: f.epochs ?? 100,
-      batchSize: f.batchSize ?? 32,
-      validationSplit: f.validationSplit ?? DEFAULT_VALIDATION_SPLIT,
-      shuffle: f.shuffle ?? true,
-      verbose: 0,
-      callbacks: [stop],
-    });
+    try {
+      await model.fit(new Tensor(w.X, w.xShape), new Tensor(w.Y, [N, ...out]), {
+        epochs: f.epochs ?? 100,
+        batchSize: f.batchSize ?? 32,
+        validationSplit: f.validationSplit ?? DEFAULT_VALIDATION_SPLIT,
+        shuffle: f.shuffle ?? true,
+        verbose: 0,
+        callbacks: [stop],
+      });
+    } catch (e) {
+      // A diverging trial (too high a learning rate) loses, it does not end the search.
+      if (!(e instanceof NonFiniteError)) throw e;
+      model.dispose();
+      folds.push(Infinity);
+      epochs.push(0);
+      note ??= `fold ${folds.length}: ${e.message}`;
+      continue;
+    }
     epochs.push(stop.bestEpoch + 1);
     const run = rollingOrigin(series, (history) => {
       const x = Float32Array.from(scaler.transformFeature(history.subarray(history.length - L), 0));
@@ -365,7 +378,10 @@ export async function runTrialTask(task: TrialTask): Promise<TrialScore> {
     model.dispose();
   }
   const score = folds.reduce((a, b) => a + b, 0) / folds.length;
-  return { trial: task.trial, folds, score: Number.isFinite(score) ? score : Infinity, epochs, seconds: (performance.now() - t0) / 1000 };
+  return {
+    trial: task.trial, folds, score: Number.isFinite(score) ? score : Infinity, epochs, seconds: (performance.now() - t0) / 1000,
+    ...(note !== undefined ? { note } : {}),
+  };
 }
 
 /**
@@ -415,8 +431,20 @@ export interface TuneOptions {
   epochs?: number;
   /** Where trials run; default {@link inlineExecutor}. */
   executor?: TrialExecutor;
+  /** Called once everything is checked and the data loaded, before the first trial runs. */
+  onPlan?: (plan: TunePlan) => void;
   /** Called as each trial finishes (in completion order), with how many are done of how many. */
   onTrial?: (r: TrialResult, done: number, total: number) => void;
+}
+
+/** What a search will run: the series, the folds and the number of trials (the default included). */
+export interface TunePlan {
+  source: string;
+  n: number;
+  testSize: number;
+  trainEnds: number[];
+  foldSize: number;
+  trials: number;
 }
 
 /** A trial's parameters, config and scores. */
@@ -461,6 +489,7 @@ const tuneSchema = z.strictObject({
   epochs: z.int().min(1).optional(),
   executor: z.custom<TrialExecutor>((v) => v !== null && typeof v === "object" && typeof (v as TrialExecutor).run === "function").optional(),
   onTrial: z.custom<TuneOptions["onTrial"]>((v) => typeof v === "function").optional(),
+  onPlan: z.custom<TuneOptions["onPlan"]>((v) => typeof v === "function").optional(),
 });
 
 /** Training points a lookback needs before a fold, as `recurrent train` counts them. */
@@ -516,6 +545,7 @@ export async function tune(opts: TuneOptions): Promise<TuneResult> {
   const values = Array.from(series.values.subarray(0, m));
   const tasks: TrialTask[] = configs.map((config, trial) => ({ trial, config, values, trainEnds, foldSize: V, metric }));
 
+  opts.onPlan?.({ source: series.source, n, testSize, trainEnds, foldSize: V, trials: tasks.length });
   const results: TrialResult[] = new Array(tasks.length);
   let done = 0;
   const toResult = (s: TrialScore): TrialResult => {

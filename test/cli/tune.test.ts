@@ -21,7 +21,7 @@ describe("recurrent tune", () => {
     expect(r.out).toContain("random search over units 8,16 · learningRate 0.002:0.02:log; 3 folds, 2 worker(s)");
     expect(r.out).toMatch(/│ rank │ trial\s+│ units │ learningRate │ fold 1 │ fold 2 │ fold 3 │ mean MAE │ time s │/);
     expect(r.out).toMatch(/│ 0 \(default\) │\s+32 │\s+0\.001 │/);
-    expect(r.out).toContain("Folds: train to 110, 126, 142, 16 validation points each (the last 52 of 210 points left out)");
+    expect(r.out).toContain("4 trials (trial 0 is the default) on weather.csv: folds train to 110, 126, 142 and validate on the next 16 points each; the last 52 of 210 points are left out");
     const results = JSON.parse(readFileSync(join(out, "results.json"), "utf8")) as {
       best: number; bestScore: number; default: number; ranking: { trial: number; kind: string; score: number; folds: number[] }[];
     };
@@ -46,8 +46,10 @@ describe("recurrent tune", () => {
 
   /** Exit 2, one line on stderr, no stack. */
   async function refused(...args: string[]): Promise<string> {
-    const r = await cli("tune", "--out", join(dir, `bad${Math.random().toString(36).slice(2)}`), "--quiet", ...args);
+    const out = join(dir, `bad${Math.random().toString(36).slice(2)}`);
+    const r = await cli("tune", "--out", out, "--quiet", ...args);
     expect(r.code).toBe(2);
+    expect(existsSync(out)).toBe(false); // checked before --out is created
     expect(r.err.trim().split("\n")).toHaveLength(1);
     expect(r.err).not.toMatch(STACK_LINE);
     return r.err.trim();

@@ -97,6 +97,27 @@ describe("search spaces", () => {
   });
 });
 
+describe("trials that fail", () => {
+  it("a diverging trial scores Infinity with the reason, and the search goes on", async () => {
+    const config = { ...defaultTuneConfig(), compile: { optimizer: { type: "sgd" as const, learningRate: 0.01 }, loss: "mse" as const } };
+    const r = await tune({ config, space: { learningRate: [1e6] }, folds: 1, epochs: 2, seed: 0 });
+    expect(r.trials[1]!.score).toBe(Infinity);
+    expect(r.trials[1]!.note).toMatch(/^fold 1: loss became (NaN|Infinity) at epoch 1, batch \d+/);
+    expect(Number.isFinite(r.default.score)).toBe(true);
+    expect(r.best.trial).toBe(0);
+    expect(resultsCsv(r)).toContain(",Infinity,");
+  });
+
+  it("an error inside a worker thread reaches the caller with its class and message", async () => {
+    const config = applyParams(defaultTuneConfig(), {});
+    config.model.layers = [{ type: "lstm", units: 4, recurrentDropot: 0.1 }, { type: "dense", units: 13 }];
+    const task = { trial: 3, config, values: Array.from({ length: 120 }, (_, i) => Math.sin(i / 4)), trainEnds: [90], foldSize: 16, metric: "mae" as const };
+    const err = await workerExecutor(2).run([task, { ...task, trial: 4 }], () => {}).then(() => null, (e: unknown) => e);
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as Error).message).toMatch(/^trial [34]: model\.layers\[0\] \(lstm\): unknown key "recurrentDropot"; did you mean "recurrentDropout"\?/);
+  });
+});
+
 describe("errors", () => {
   const refused = (space: unknown): string => {
     try {
