@@ -83,7 +83,7 @@ describe("peephole LSTM: option, weight and config", () => {
       const lstm = back.layers.find((l) => l.className === "LSTM") as LSTM;
       expect(lstm.peephole).toBe(true);
       const x = randomTensor([2, T, I], 4);
-      expect(Array.from(back.predict(x).data)).toEqual(Array.from(m.predict(x).data));
+      expect(Array.from((back.predict(x) as Tensor).data)).toEqual(Array.from(m.predict(x).data));
       expect(back.summary()).toBe(m.summary());
     } finally {
       rmSync(dir, { recursive: true, force: true });
