@@ -17,6 +17,11 @@ import { buildReport } from "./report.js";
 import { selectEsRnn } from "./esrnn.js";
 import { Forecaster, type Future } from "./saved.js";
 import {
+  covariateInputs, describeCovariates, extendDates, fitCovariatePlan, hasCovariates,
+  type CovariateOptions, type CovariatePlan, type CovariateValues,
+} from "./covariates.js";
+import type { CovariateInputs } from "./network.js";
+import {
   autoCandidates, checkTransformChoice, fitSeriesTransform, transformLabel, transformLag,
   type SeriesTransform, type TransformChoice,
 } from "./transforms.js";
@@ -45,6 +50,12 @@ export interface ForecastOptions {
    * (none, log and boxcox for positive series, diff; see transforms.ts).
    */
   transform?: TransformChoice;
+  /**
+   * Covariates beside the target: past `features` (their lags enter the windows), known-future
+   * columns (`future`, with values for the horizon) and `calendar` features; their values come
+   * with the series (`SeriesInput.covariates`). Scalers are fitted on the training span only.
+   */
+  covariates?: CovariateOptions;
   /** Hold out the last N points for the backtest. Default max(horizon, round(0.2 · n)). */
   testSize?: number;
   /** Most epochs per network (early stopping on the validation tail usually stops sooner). Default 200. */
@@ -73,6 +84,11 @@ export interface SeriesInput {
   values: Float64Array | number[];
   freq: Frequency;
   imputed?: { count: number; method: string };
+  /**
+   * Raw covariate values by column (see ForecastOptions.covariates): past features as long as
+   * `values`, known-future columns H values longer (through the horizon).
+   */
+  covariates?: CovariateValues;
 }
 
 /** One candidate transform's score on the validation origins of the training span. */
@@ -99,6 +115,8 @@ export interface ForecastResult {
    * span (the lowest was chosen); absent when a transform was given.
    */
   transformSelection?: TransformScore[];
+  /** The covariates the networks saw, with their training-span scalers; absent without covariates. */
+  covariates?: CovariatePlan;
   /** The H-step forecast from the last training point (rolling[0]). */
   oneShot: number[];
   /** One row per origin: the last training point, +1, …, n−1−H, each from the true history up to it. */
@@ -158,7 +176,7 @@ export function resolveOptions(n: number, freq: Frequency, opts: ForecastOptions
   positiveInt(opts.epochs, "epochs");
   positiveInt(opts.ensemble, "ensemble");
   positiveInt(opts.testSize, "testSize");
-  const preset = opts.model ?? "lstm";
+  const preset = (opts.model === "esrnn" ? undefined : opts.model) ?? "lstm"; // the ES-RNN's comparison LSTM
   if (!MODEL_PRESETS.includes(preset)) throw new ConfigError(`forecast: unknown model "${String(preset)}"; choose one of ${MODEL_PRESETS.join(", ")}`);
   const strategy = opts.strategy ?? "direct";
   if (strategy !== "direct" && strategy !== "recursive") throw new ConfigError(`forecast: unknown strategy "${String(strategy)}"; choose direct or recursive`);
@@ -230,19 +248,19 @@ export const SELECTION_MEMBERS = 2;
  * the one with the lowest MASE and trains its remaining networks.
  */
 export async function fitWithTransform(
-  train: Float64Array, spec: NetworkSpec & { transform: TransformChoice },
+  train: Float64Array, spec: NetworkSpec & { transform: TransformChoice }, cov?: CovariateInputs,
 ): Promise<{ net: NetworkEnsemble; transform: SeriesTransform; selection?: TransformScore[] }> {
   const { transform: choice, ...netSpec } = spec;
   if (choice !== "auto") {
     const transform = fitSeriesTransform(choice, train, spec.season);
-    return { net: await NetworkEnsemble.fit(train, { ...netSpec, valueTransform: transform }), transform };
+    return { net: await NetworkEnsemble.fit(train, { ...netSpec, valueTransform: transform }, undefined, cov), transform };
   }
   const H = spec.horizon;
   const k = Math.min(SELECTION_MEMBERS, spec.ensemble);
   const fitted: { transform: SeriesTransform; net: NetworkEnsemble | null; error?: string }[] = [];
   for (const c of autoCandidates(train, spec.season)) {
     try {
-      fitted.push({ transform: c, net: await NetworkEnsemble.fit(train, { ...netSpec, ensemble: k, valueTransform: c }) });
+      fitted.push({ transform: c, net: await NetworkEnsemble.fit(train, { ...netSpec, ensemble: k, valueTransform: c }, undefined, cov) });
     } catch (e) {
       if (!(e instanceof DataError) || c.name === "none") throw e;
       fitted.push({ transform: c, net: null, error: e.message });
@@ -267,7 +285,7 @@ export async function fitWithTransform(
   const selection: TransformScore[] = fitted.map((f) => {
     if (!f.net) return { transform: transformLabel(f.transform), mase: null, error: f.error! };
     if (origins.length === 0) return { transform: transformLabel(f.transform), mase: null, error: "no validation origin" };
-    const predicted = origins.flatMap((o) => f.net!.forecast(train.slice(0, o + 1)));
+    const predicted = origins.flatMap((o) => f.net!.forecast(train.slice(0, o + 1), cov));
     const err = mae(actual, predicted) / scale;
     return { transform: transformLabel(f.transform), mase: Number.isFinite(err) ? err : null };
   });
@@ -276,7 +294,7 @@ export async function fitWithTransform(
     if (c.mase !== null && (selection[best]!.mase === null || c.mase < selection[best]!.mase!)) best = i;
   });
   const winner = fitted[best]!;
-  const net = spec.ensemble > k ? await winner.net!.extend(train, spec.ensemble) : winner.net!;
+  const net = spec.ensemble > k ? await winner.net!.extend(train, spec.ensemble, cov) : winner.net!;
   return { net, transform: winner.transform, selection };
 }
 
@@ -303,17 +321,28 @@ export async function forecast(series: SeriesInput, opts: ForecastOptions = {}):
   const freq = opts.freq ?? series.freq;
   if (!isFrequency(freq)) throw new ConfigError(`forecast: unknown frequency "${String(freq)}"`);
   const n = values.length;
-  const spec = resolveOptions(n, freq, opts.model === "esrnn" ? { ...opts, model: undefined } : opts);
+  const spec = resolveOptions(n, freq, opts);
   const { horizon: H, testSize } = spec;
   const trainEnd = n - testSize;
   const notes = [...spec.notes];
 
+  // Covariates: scalers fitted on the training span only; known-future ones run H steps past the end.
+  let plan: CovariatePlan | undefined;
+  let cov: CovariateInputs | undefined;
+  if (hasCovariates(opts.covariates)) {
+    const raw = series.covariates ?? { past: {}, future: {} };
+    plan = fitCovariatePlan(opts.covariates!, raw, trainEnd, freq);
+    cov = covariateInputs(plan, raw, extendDates(series.dates, freq, H), n, H);
+    notes.push(`covariates: ${describeCovariates(plan)}; scaled by their training-span mean and sd`);
+    if (opts.model === "esrnn") throw new ConfigError(`forecast: the ES-RNN takes no covariates; drop --model esrnn or the covariates`);
+  }
+
   const t0 = performance.now();
-  const { net, transform, selection } = await fitWithTransform(values.slice(0, trainEnd), spec);
+  const { net, transform, selection } = await fitWithTransform(values.slice(0, trainEnd), spec, cov);
   const trainSeconds = (performance.now() - t0) / 1000;
-  const lstmRun = rollingOrigin(values, (history) => net.forecast(history), { horizon: H, testSize });
+  const lstmRun = rollingOrigin(values, (history) => net.forecast(history, cov), { horizon: H, testSize });
   // The ES-RNN beside the LSTM: forced by model "esrnn", chosen by backtest MAE by default.
-  const esMode = opts.model === "esrnn" ? "esrnn" : opts.model === undefined && spec.strategy === "direct" ? "auto" : null;
+  const esMode = opts.model === "esrnn" ? "esrnn" : opts.model === undefined && spec.strategy === "direct" && !cov ? "auto" : null;
   const es = esMode ? selectEsRnn(values, trainEnd, lstmRun, { ...spec, testSize }, esMode) : null;
   const esChosen = es?.chosen === "esrnn" ? es.ensemble! : null;
   const run = esChosen ? es!.run! : lstmRun;
@@ -322,9 +351,11 @@ export async function forecast(series: SeriesInput, opts: ForecastOptions = {}):
   const { coverage: _coverage, ...widths } = intervals;
 
   const t1 = performance.now();
-  const final = esChosen ? (opts.refit === false ? esChosen : esChosen.refit(values)) : opts.refit === false ? net : await net.refit(values);
+  const final = esChosen ? (opts.refit === false ? esChosen : esChosen.refit(values)) : opts.refit === false ? net : await net.refit(values, cov);
   const refitSeconds = (performance.now() - t1) / 1000;
-  const forecaster = new Forecaster(final, { name: series.name, dates: series.dates, values, freq }, undefined, undefined, widths);
+  const forecaster = new Forecaster(
+    final, { name: series.name, dates: series.dates, values, freq, ...(series.covariates ? { covariates: series.covariates } : {}) }, undefined, undefined, widths, plan,
+  );
   const future = forecaster.predict();
 
   const p = net.transform.profile;
@@ -362,6 +393,7 @@ export async function forecast(series: SeriesInput, opts: ForecastOptions = {}):
     strategy: spec.strategy,
     transform: transformLabel(transform),
     ...(selection ? { transformSelection: selection } : {}),
+    ...(plan ? { covariates: plan } : {}),
     oneShot: run.forecasts[0]!,
     rolling: run.forecasts,
     future,
