@@ -3,10 +3,10 @@
 // is. Bad spaces and too many folds exit 2 with one line naming the problem.
 
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
-import { mkdtempSync, writeFileSync, readFileSync, rmSync, existsSync } from "node:fs";
+import { mkdtempSync, mkdirSync, writeFileSync, readFileSync, rmSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { cli, STACK_LINE } from "./helpers.js";
+import { cli, STACK_LINE, monthlyRows } from "./helpers.js";
 
 let dir: string;
 beforeAll(() => { dir = mkdtempSync(join(tmpdir(), "recurrent-tune-")); });
@@ -42,6 +42,35 @@ describe("recurrent tune", () => {
     expect(trained.code).toBe(0);
     expect(existsSync(join(dir, "best-run", "run.json"))).toBe(true);
     expect(trained.out).toMatch(/│ model\s+│/);
+  });
+
+  it("tunes a config with a relative CSV (--json, grid over lookback and learning rate); best.json points at the file from anywhere", async () => {
+    const data = join(dir, "data");
+    const out = join(dir, "grid");
+    rmSync(data, { recursive: true, force: true });
+    mkdirSync(data);
+    writeFileSync(join(data, "sales.csv"), monthlyRows(120));
+    const config = {
+      data: { csv: "sales.csv", lookback: 12, horizon: 3, testSize: 12 },
+      model: { seed: 3, layers: [{ type: "gru", units: 4 }, { type: "dense", units: 3 }] },
+      fit: { epochs: 4, batchSize: 16 },
+    };
+    writeFileSync(join(data, "config.json"), JSON.stringify(config));
+    const r = await cli("tune", join(data, "config.json"), "--out", out, "--strategy", "grid", "--lookback", "6,12", "--lr", "0.001,0.01", "--folds", "2", "--workers", "1", "--json");
+    expect(r.err).toBe("");
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.out) as { strategy: string; trainEnds: number[]; foldSize: number; ranking: { trial: number; params: { lookback: number; learningRate: number } }[] };
+    expect(doc.strategy).toBe("grid");
+    expect(doc.ranking).toHaveLength(5); // the default and 2 × 2 combinations
+    expect(doc.trainEnds).toEqual([86, 97]); // 108 points before the test span, folds of 11
+    expect(doc.foldSize).toBe(11);
+    expect(doc.ranking.filter((t) => t.trial > 0).map((t) => `${t.params.lookback}/${t.params.learningRate}`).sort()).toEqual(["12/0.001", "12/0.01", "6/0.001", "6/0.01"]);
+    expect(JSON.parse(readFileSync(join(out, "results.json"), "utf8"))).toEqual(doc);
+    const best = JSON.parse(readFileSync(join(out, "best.json"), "utf8")) as { data: { csv: string } };
+    expect(best.data.csv).toBe(join(data, "sales.csv"));
+    const trained = await cli("train", join(out, "best.json"), "--out", join(dir, "grid-run"), "--quiet");
+    expect(trained.err).toBe("");
+    expect(trained.code).toBe(0);
   });
 
   /** Exit 2, one line on stderr, no stack. */
