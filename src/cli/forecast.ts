@@ -28,7 +28,7 @@ export interface ForecastCliOptions {
   horizon?: number;
   testSize?: number;
   season?: number;
-  model?: ModelPreset;
+  model?: ModelPreset | "esrnn";
   strategy?: "direct" | "recursive";
   transform?: TransformChoice;
   epochs?: number;

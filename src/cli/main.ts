@@ -83,7 +83,7 @@ export function buildProgram(): Command {
     .option("--horizon <n>", "steps to forecast (default: from the frequency)", positiveInt("--horizon"))
     .option("--test-size <n>", "hold out the last n points for the backtest", positiveInt("--test-size"))
     .option("--season <n>", "season length in periods (default: 7 daily, 52 weekly, 12 monthly, 4 quarterly, 1 yearly)", positiveInt("--season"))
-    .addOption(new Option("--model <preset>", "model preset").choices(["lstm", "stacked-lstm", "gru", "bilstm-seq2seq"]))
+    .addOption(new Option("--model <preset>", "model preset, or esrnn (exponential smoothing + LSTM); default: the LSTM or the ES-RNN, whichever backtests better").choices(["lstm", "stacked-lstm", "gru", "bilstm-seq2seq", "esrnn"]))
     .addOption(new Option("--strategy <s>", "multi-step strategy").choices(["direct", "recursive"]))
     .addOption(new Option("--transform <t>", "transform of the values before the networks: auto (chosen per series on the validation), none, log, boxcox, diff, sdiff").choices(["auto", "none", "log", "boxcox", "diff", "sdiff"]))
     .option("--epochs <n>", "maximum training epochs (early stopping may end sooner)", positiveInt("--epochs"))
