@@ -145,9 +145,11 @@ function loadLabels(path: string, load: LoadSeriesOptions, column: string, serie
     throw new DataError(`--labels ${column}: the labels give ${lab.values.length} points from ${formatDate(lab.dates[0]!, lab.freq)}, the series ${series.values.length} from ${formatDate(series.dates[0]!, series.freq)}; the two columns must fill the same rows`);
   }
   const out = new Uint8Array(lab.values.length);
+  // An imputed label (a period with no row) is interpolated between its neighbours: 0.5 and up is an anomaly.
+  const imputed = new Set(lab.imputed.dates);
   for (let i = 0; i < out.length; i++) {
     const v = lab.values[i]!;
-    if (v !== 0 && v !== 1 && !lab.imputed.dates.includes(formatDate(lab.dates[i]!, lab.freq))) {
+    if (v !== 0 && v !== 1 && !imputed.has(formatDate(lab.dates[i]!))) {
       throw new DataError(`--labels ${column}: the value at ${formatDate(lab.dates[i]!, lab.freq)} is ${v}; labels must be 0 (normal) or 1 (anomaly)`);
     }
     out[i] = v >= 0.5 ? 1 : 0;

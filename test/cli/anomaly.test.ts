@@ -74,6 +74,14 @@ describe("recurrent anomalies", () => {
     expect(doc.metrics).toMatchObject({ tp: m.tp, fp: m.fp, fn: m.fn });
     expect(doc.flagged.every((f) => f.label === labels[f.index])).toBe(true);
     expect(doc.metrics.recall).toBeGreaterThan(0.6);
+    // a missing day is imputed in both columns (the label by interpolation, 0.5 and up an anomaly)
+    const gap = join(dir, "gap.csv");
+    const rows = readFileSync(labelled, "utf8").split("\n");
+    rows.splice(101, 1);
+    writeFileSync(gap, rows.join("\n"));
+    const g = await cli("anomalies", gap, "--target", "temp", "--labels", "is_anomaly", "--lookback", "7", "--epochs", "5", "--json");
+    expect(g.code).toBe(0);
+    expect((JSON.parse(g.out) as { points: number }).points).toBe(500);
   }, 60_000);
 
   it("bad input exits 2 with one clear line", async () => {
