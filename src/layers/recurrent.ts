@@ -566,6 +566,7 @@ export class LSTM extends RecurrentLayer {
   readonly unitForgetBias: boolean;
   /** Whether the gates see the cell state (the `peephole` weight). */
   readonly peephole: boolean;
+  /** Initializer of the peephole weights (zeros by default: the layer starts as the plain LSTM). */
   readonly peepholeInitializer: InitializerName;
   private cs: Float32Array | null = null;
   private tc: Float32Array | null = null;
