@@ -24,7 +24,7 @@ export { Model, Sequential, sequential, type SequentialOptions, type CompileArgs
 export type { Callback, Logs } from "./models/callbacks.js";
 export { consoleProgress, setDefaultProgress, type ProgressRenderer, type EpochStart, type BatchEnd, type EpochEnd, type RunContext, type TrainEnd } from "./models/progress.js";
 export { saveModel } from "./models/save.js";
-export { loadModel, type LoadOptions } from "./models/load.js";
+export { loadModel, loadSequential, type LoadOptions } from "./models/load.js";
 export type { CustomLoss } from "./kernels/losses.js";
 export type { MetricFn, CustomMetric, MetricArg } from "./models/metrics.js";
 export { useFileSystem, type FileSystem } from "./io/fs.js";

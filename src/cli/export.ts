@@ -2,7 +2,7 @@
 
 import { type Command, InvalidArgumentError } from "commander";
 import { ConfigError, ModelFormatError, NonFiniteError, ShapeError } from "../tensor/errors.js";
-import { loadModel } from "../models/load.js";
+import { loadSequential } from "../models/load.js";
 import { fileSystem } from "../io/fs.js";
 import { exportOnnx, DEFAULT_OPSET, MIN_OPSET, MAX_OPSET } from "../interop/onnx.js";
 
@@ -38,7 +38,7 @@ export async function runExport(modelDir: string, opts: ExportCliOptions): Promi
   const dir = !fs.exists(fs.join(modelDir, "model.json")) && fs.exists(fs.join(modelDir, "model", "model.json"))
     ? fs.join(modelDir, "model")
     : modelDir;
-  const model = await loadModel(dir);
+  const model = await loadSequential(dir, {}, "export");
   try {
     await exportOnnx(model, opts.onnx, opts.opset === undefined ? {} : { opset: opts.opset });
   } catch (e) {

@@ -7,7 +7,7 @@ import { ConfigError, DataError, ModelFormatError, ShapeError, fmtShape } from "
 import { Tensor } from "../tensor/tensor.js";
 import { fileSystem } from "../io/fs.js";
 import { sequential, type Sequential } from "../models/sequential.js";
-import { loadModel } from "../models/load.js";
+import { loadModel, loadSequential } from "../models/load.js";
 import { earlyStopping } from "../models/callbacks.js";
 import * as layers from "../layers/index.js";
 import { input, kindOfType, type Layer } from "../layers/index.js";
@@ -276,7 +276,7 @@ function evaluatePrepared(model: Sequential, p: Prepared): Record<string, Metric
 export async function loadRun(runDir: string, csvOverride?: string): Promise<{ run: RunFile; model: Sequential; prepared: Prepared }> {
   const run = readRun(runDir);
   const fs = fileSystem("run");
-  const model = await loadModel(fs.join(runDir, "model"));
+  const model = await loadSequential(fs.join(runDir, "model"));
   const csv = csvOverride ? fs.resolve(csvOverride) : run.csv;
   const prepared = prepare(run.config, csv, run.scaler, csvOverride ? undefined : { trainEnd: run.trainEnd, testSize: run.testSize });
   return { run, model, prepared };

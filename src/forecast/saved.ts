@@ -12,7 +12,7 @@
 import { ConfigError, DataError, ModelFormatError } from "../tensor/errors.js";
 import { fileSystem } from "../io/fs.js";
 import type { Sequential } from "../models/sequential.js";
-import { loadModel } from "../models/load.js";
+import { loadSequential } from "../models/load.js";
 import { addPeriods, formatDate, isFrequency, type Frequency, type Timestamp } from "../data/index.js";
 import { NetworkEnsemble, type Anchor, type NetworkSpec, type Transform } from "./network.js";
 import { EsRnnEnsemble, ESRNN_DEFAULTS, type EsRnnMember } from "./esrnn.js";
@@ -21,6 +21,9 @@ import { loadSeries, type LoadSeriesOptions } from "./series.js";
 import type { SeasonalProfile } from "./seasonality.js";
 import { INTERVAL_LEVELS, withIntervals, type IntervalWidths } from "./intervals.js";
 import { TRANSFORMS, transformLag, type SeriesTransform } from "./transforms.js";
+import {
+  covariateInputs, extendDates, readCovariates, type CovariateOptions, type CovariatePlan, type CovariateValues,
+} from "./covariates.js";
 
 export const FORECASTER_FILE = "forecaster.json";
 export const FORECASTER_FORMAT = "recurrent-forecaster";
@@ -32,6 +35,8 @@ export interface ForecasterSource {
   csv: string;
   /** How it was read: date, target, where, freq, agg, … (loadSeries's options). */
   options: LoadSeriesOptions;
+  /** The covariate columns read beside the target (features and known-future columns), if any. */
+  covariates?: CovariateOptions;
 }
 
 /** The series a forecaster forecasts from: a regular history ending at `dates[n-1]`. */
@@ -40,6 +45,11 @@ export interface ForecasterSeries {
   dates: readonly Timestamp[];
   values: ArrayLike<number>;
   freq: Frequency;
+  /**
+   * Raw covariate values by column, for a forecaster trained with covariates: past features as
+   * long as `values`, known-future columns through the horizon (H more).
+   */
+  covariates?: CovariateValues;
 }
 
 /** forecaster.json. */
@@ -64,6 +74,12 @@ export interface ForecasterFile {
    * differencing lag (absent in files saved before transforms existed: none).
    */
   transform?: SeriesTransform;
+  /**
+   * The covariates (absent: none): their plan (columns, calendar, training-span scalers) and the
+   * raw values the saved forecast used, past features over the history and known-future columns
+   * through the horizon.
+   */
+  covariates?: { plan: CovariatePlan; past: Record<string, number[]>; future: Record<string, number[]> };
   /** Removed before the networks see the data, re-estimated on the history at every forecast. */
   profile: { mode: "additive" | "multiplicative"; harmonics: number; strength: number; values: number[] } | null;
   networks: { dir: string; anchor: Anchor; epochs: number }[];
@@ -117,6 +133,8 @@ export class Forecaster {
     readonly savedBackend?: string,
     /** Interval half-widths per step, calibrated on the backtest (none: point forecasts only). */
     readonly intervals?: IntervalWidths,
+    /** The covariates the networks take, with their training-span scalers (none: the values alone). */
+    readonly covariatePlan?: CovariatePlan,
   ) {}
 
   /** The numeric backend the networks run on here ("wasm" or "js"). */
@@ -149,14 +167,32 @@ export class Forecaster {
       throw new DataError(`forecaster: the value at ${formatDate(series.dates[bad]!, this.freq)} (index ${bad}) is ${values[bad]}; impute missing values first`);
     }
     const last = series.dates[series.dates.length - 1]!;
-    const points = this.ensemble.forecast(values).map((value, h) => ({ date: formatDate(addPeriods(last, this.freq, h + 1), this.freq), value }));
+    const e = this.ensemble;
+    let points0: number[];
+    if (this.covariatePlan && e instanceof NetworkEnsemble) {
+      if (!series.covariates) {
+        throw new DataError(`forecaster: it was trained with covariates (${[...this.covariatePlan.features, ...this.covariatePlan.future].join(", ") || "calendar"}); give their values with the series (covariates)`);
+      }
+      const cov = covariateInputs(this.covariatePlan, series.covariates, extendDates(series.dates, this.freq, this.horizon), values.length, this.horizon);
+      points0 = e.forecast(values, cov);
+    } else points0 = e.forecast(values);
+    const points = points0.map((value, h) => ({ date: formatDate(addPeriods(last, this.freq, h + 1), this.freq), value }));
     return this.intervals ? withIntervals(points, this.intervals) : points;
   }
 
   /** Reads a CSV as the forecaster's own data was read (same date, target, filters, frequency) and forecasts past its end. */
   predictCsv(path: string): Future {
-    const s = loadSeries(path, { ...(this.source?.options ?? {}), freq: this.freq });
-    return this.predict(s);
+    const plan = this.covariatePlan;
+    const futureCols = plan?.future.length ?? 0;
+    const options = { ...(this.source?.options ?? {}), freq: this.freq };
+    // Rows past the last target value may carry only known-future covariates.
+    const s = loadSeries(path, futureCols > 0 ? { ...options, dropTrailingMissing: true } : options);
+    if (!plan || plan.features.length + futureCols === 0) return this.predict(plan ? { ...s, covariates: { past: {}, future: {} } } : s);
+    const c = readCovariates(path, { features: plan.features, future: plan.future }, {
+      ...(options.date !== undefined ? { date: options.date } : {}), ...(options.where ? { where: options.where } : {}),
+      freq: this.freq, ...(options.agg ? { agg: options.agg } : {}), dates: s.dates, horizon: this.horizon,
+    });
+    return this.predict({ ...s, covariates: c });
   }
 
   /** Writes forecaster.json and one model directory per network into `dir` (created if missing). */
@@ -196,11 +232,21 @@ export class Forecaster {
         lastTimestamp,
       },
       future: this.predict(),
+      ...(this.covariatePlan ? { covariates: { plan: this.covariatePlan, ...savedCovariates(this.series.covariates, n, this.horizon) } } : {}),
       ...(this.source ? { source: this.source } : {}),
     };
     // Written last: a directory with forecaster.json holds every network it names.
     fs.writeAtomic(fs.join(dir, FORECASTER_FILE), JSON.stringify(file, null, 2) + "\n");
   }
+}
+
+/** The raw covariates kept in forecaster.json: past ones over the history, known-future ones through the horizon. */
+function savedCovariates(c: CovariateValues | undefined, n: number, H: number): { past: Record<string, number[]>; future: Record<string, number[]> } {
+  const past: Record<string, number[]> = {};
+  const future: Record<string, number[]> = {};
+  for (const [k, v] of Object.entries(c?.past ?? {})) past[k] = Array.from(v.subarray(0, n));
+  for (const [k, v] of Object.entries(c?.future ?? {})) future[k] = Array.from(v.subarray(0, n + H));
+  return { past, future };
 }
 
 /** Whether `dir` holds a saved forecaster. */
@@ -288,7 +334,7 @@ export async function loadForecaster(dir: string): Promise<Forecaster> {
     const e = f.esrnn!;
     const esMembers: EsRnnMember[] = [];
     for (const [k, m] of e.members.entries()) {
-      const model = await loadModel(fs.join(dir, m.dir));
+      const model = await loadSequential(fs.join(dir, m.dir));
       const inShape = model.inputShape;
       const per = (model.outputShape ?? []).reduce((a, b) => a * b, 1);
       if (!inShape || inShape[0] !== f.lookback || per !== f.horizon) {
@@ -306,7 +352,7 @@ export async function loadForecaster(dir: string): Promise<Forecaster> {
   }
   const members = [];
   for (const [k, m] of f.networks.entries()) {
-    const model = await loadModel(fs.join(dir, m.dir));
+    const model = await loadSequential(fs.join(dir, m.dir));
     const inShape = model.inputShape;
     const per = (model.outputShape ?? []).reduce((a, b) => a * b, 1);
     if (!inShape || inShape[0] !== f.lookback || per !== outputs) {
@@ -326,5 +372,24 @@ export async function loadForecaster(dir: string): Promise<Forecaster> {
   const n = f.history.values.length;
   // Regular periods ending at the last date: the dates predict() needs are the last one's.
   const dates = Array.from({ length: n }, (_, i) => addPeriods(f.history.lastTimestamp, f.freq, i - (n - 1)));
-  return new Forecaster(NetworkEnsemble.restore(spec, transform, members), { name: f.target, dates, values: Float64Array.from(f.history.values), freq: f.freq }, f.source, typeof f.backend === "string" ? f.backend : undefined, f.intervals);
+  const cv = f.covariates;
+  if (cv !== undefined) {
+    const p = cv?.plan;
+    const ok = p && Array.isArray(p.features) && Array.isArray(p.future) && ["none", "month", "dayofweek"].includes(p.calendar) &&
+      Array.isArray(p.scalers) && p.scalers.length === p.features.length + p.future.length &&
+      p.scalers.every((sc) => Number.isFinite(sc?.mean) && Number.isFinite(sc?.sd) && sc.sd > 0) &&
+      p.features.every((c) => Array.isArray(cv.past?.[c]) && cv.past[c]!.length === n) &&
+      p.future.every((c) => Array.isArray(cv.future?.[c]) && cv.future[c]!.length === n + f.horizon);
+    if (!ok) bad(path, `"covariates" must hold a plan (features, future, calendar, one scaler per column) and each column's values: ${n} per feature, ${n + f.horizon} per known-future column`);
+    spec.covariates = p.features.length + p.future.length + (p.calendar === "none" ? 0 : 2);
+  }
+  const covariates = cv ? {
+    past: Object.fromEntries(Object.entries(cv.past).map(([k, v]) => [k, Float64Array.from(v)])),
+    future: Object.fromEntries(Object.entries(cv.future).map(([k, v]) => [k, Float64Array.from(v)])),
+  } : undefined;
+  return new Forecaster(
+    NetworkEnsemble.restore(spec, transform, members),
+    { name: f.target, dates, values: Float64Array.from(f.history.values), freq: f.freq, ...(covariates ? { covariates } : {}) },
+    f.source, typeof f.backend === "string" ? f.backend : undefined, f.intervals, cv?.plan,
+  );
 }

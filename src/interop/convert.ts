@@ -8,7 +8,7 @@ import { Tensor } from "../tensor/tensor.js";
 import { Rng } from "../tensor/rng.js";
 import { fileSystem } from "../io/fs.js";
 import type { Sequential } from "../models/sequential.js";
-import { loadModel } from "../models/load.js";
+import { loadSequential } from "../models/load.js";
 import { saveModel } from "../models/save.js";
 import { importTfjs, exportTfjs } from "./tfjs.js";
 import { importKeras } from "./keras.js";
@@ -86,7 +86,7 @@ export function detectOutputFormat(path: string, to?: string): ModelFormat {
 /** Read a model in any readable format. */
 export async function readModelFile(path: string, format: ModelFormat = detectInputFormat(path)): Promise<Sequential> {
   switch (format) {
-    case "recurrent": return loadModel(modelDirOf(path) ?? path);
+    case "recurrent": return loadSequential(modelDirOf(path) ?? path, {}, "convert");
     case "tfjs": return importTfjs(modelDirOf(path) ?? path);
     case "keras":
     case "h5": return importKeras(path);

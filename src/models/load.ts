@@ -8,7 +8,10 @@ import { fromConfig } from "../layers/registry.js";
 import { withParamBudget, type Layer } from "../layers/layer.js";
 import { parseOptions, z, str, positiveInt, nonNegativeInt, fmtValue } from "../layers/options.js";
 import { fileSystem } from "../io/fs.js";
-import { Sequential } from "./sequential.js";
+import { Sequential, type Model } from "./sequential.js";
+import { Functional } from "./functional.js";
+import type { GraphJson, TensorRef } from "./functional.js";
+import { input, type SymbolicTensor } from "../layers/symbolic.js";
 import { FORMAT, FORMAT_VERSION, MAGIC, HEADER_BYTES, crc32, type ModelJson } from "./save.js";
 import { Optimizer } from "../optim/optimizers.js";
 import { isCustomLoss, type CustomLoss, type LossSpec } from "../kernels/losses.js";
@@ -36,6 +39,21 @@ const LAYER_ENTRY = z.object({
   trainableChildren: z.array(z.boolean({ error: "must be true or false" }), { error: "must be a list of true / false" }).optional(),
 }, { error: "must be { className, config }" });
 
+const TENSOR_REF = z.union([
+  z.tuple([z.literal("input"), nonNegativeInt()]),
+  z.tuple([z.literal("call"), nonNegativeInt(), nonNegativeInt()]),
+], { error: 'must be ["input", k] or ["call", k, output]' });
+
+const GRAPH = z.object({
+  inputs: z.array(z.object({ name: str(), shape: z.array(positiveInt(), { error: "must be a list of positive integers" }).min(1) }, { error: "must be { name, shape }" }), { error: "must be a list of inputs" }).min(1),
+  calls: z.array(z.object({
+    layer: nonNegativeInt(),
+    inputs: z.array(TENSOR_REF, { error: "must be a list of tensor references" }).min(1),
+    args: z.object({ initialStates: nonNegativeInt().optional(), returnAttentionScores: z.boolean().optional() }, { error: "must be { initialStates?, returnAttentionScores? }" }).strict().optional(),
+  }, { error: "must be { layer, inputs, args? }" }), { error: "must be a list of layer calls" }).min(1),
+  outputs: z.array(TENSOR_REF, { error: "must be a list of tensor references" }).min(1),
+}, { error: "must be { inputs, calls, outputs }" });
+
 const MODEL_JSON = z.object({
   format: z.literal(FORMAT),
   version: z.literal(FORMAT_VERSION),
@@ -48,18 +66,21 @@ const MODEL_JSON = z.object({
     loss: z.custom((v) => typeof v === "string" || (v !== null && typeof v === "object"), { error: "must be a loss name or spec" }),
     metrics: z.array(str(), { error: "must be a list of metric names" }),
     customMetrics: z.array(str(), { error: "must be a list of metric names" }).optional(),
+    losses: z.array(z.custom((v) => v !== null && typeof v === "object", { error: "must be a loss spec" }), { error: "must be a list of losses" }).optional(),
+    lossWeights: z.array(z.number({ error: "must be a number" }), { error: "must be a list of numbers" }).optional(),
   }, { error: "must be null or { optimizer, loss, metrics }" }).nullable(),
   training: z.object({
     epochsTrained: nonNegativeInt(), optimizerIterations: nonNegativeInt(), optimizerSlots: nonNegativeInt(),
   }, { error: "must be { epochsTrained, optimizerIterations, optimizerSlots }" }),
   weights: z.array(z.object({ name: str(), shape: z.array(nonNegativeInt(), { error: "must be a list of sizes" }) }, { error: "must be { name, shape }" }), { error: "must be a list of weights" }),
+  graph: GRAPH.optional(),
   weightsFile: WEIGHTS_FILE.optional(),
   byteLength: nonNegativeInt(),
   crc32: z.string({ error: "must be 8 hex digits" }).regex(/^[0-9a-f]{8}$/, { error: "must be 8 hex digits" }),
 });
 
 /** Load a model saved by `model.save(dir)`, with its optimizer state, ready to predict or resume training. */
-export async function loadModel(dir: string, opts: LoadOptions = {}): Promise<Sequential> {
+export async function loadModel(dir: string, opts: LoadOptions = {}): Promise<Model> {
   if (typeof dir !== "string" || dir === "") throw new ConfigError(`loadModel: the directory must be a non-empty string, got ${fmtValue(dir)}`);
   if (opts === null || typeof opts !== "object") throw new ConfigError(`loadModel: options must be an object, got ${fmtValue(opts)}`);
   const extra = Object.keys(opts).filter((k) => k !== "customObjects");
@@ -114,7 +135,7 @@ export async function loadModel(dir: string, opts: LoadOptions = {}): Promise<Se
   if (listed !== P) throw bad(`${modelPath}: the weights listed in "weights" hold ${listed} parameters but ${binPath} holds ${P}`);
 
   // Build within the file's parameter count: a damaged config cannot make us allocate more.
-  let model: Sequential;
+  let model: Model;
   try {
     model = withParamBudget(P, () => {
       const layers: Layer[] = json.layers.map((l, k) => {
@@ -124,6 +145,7 @@ export async function loadModel(dir: string, opts: LoadOptions = {}): Promise<Se
           throw bad(`${modelPath}: layers[${k}] (${l.className}) cannot be built: ${(e as Error).message}`, e);
         }
       });
+      if (json.graph) return rebuildGraph(json.graph, layers, json.seed, json.name, (msg) => bad(`${modelPath}: graph: ${msg}`));
       const m = new Sequential(layers, { seed: json.seed, name: json.name });
       m.build(json.inputShape);
       return m;
@@ -183,7 +205,8 @@ export async function loadModel(dir: string, opts: LoadOptions = {}): Promise<Se
     }
     try {
       const optimizer = new Optimizer(c.optimizer as ConstructorParameters<typeof Optimizer>[0]);
-      if (loss && missing.length === 0) model.compile({ optimizer, loss, metrics });
+      if (c.losses && model instanceof Functional) model.compile({ optimizer, loss: c.losses as LossSpec[], ...(c.lossWeights ? { lossWeights: c.lossWeights } : {}), metrics });
+      else if (loss && missing.length === 0) model.compile({ optimizer, loss, metrics });
       else {
         // the code of a custom loss or metric is not in the file: keep the optimizer and the
         // settings, and let fit / evaluate ask for the missing functions
@@ -209,4 +232,48 @@ export async function loadModel(dir: string, opts: LoadOptions = {}): Promise<Se
   }
   model.epochsTrained = json.training.epochsTrained;
   return model;
+}
+
+/**
+ * Load a model that must be Sequential (a tool that walks a chain of layers: exporters, the
+ * forecaster); a functional model is refused with a ConfigError saying so.
+ */
+export async function loadSequential(dir: string, opts: LoadOptions = {}, what = "loadSequential"): Promise<Sequential> {
+  const m = await loadModel(dir, opts);
+  if (!(m instanceof Sequential)) throw new ConfigError(`${what}: ${dir} holds a functional model; this takes Sequential models only`);
+  return m;
+}
+
+/** A functional model from its saved graph: the layer calls replayed on new inputs, in their order. */
+function rebuildGraph(graph: GraphJson, layers: Layer[], seed: number, name: string, bad: (msg: string) => Error): Functional {
+  const inputs = graph.inputs.map((i) => input({ shape: i.shape, name: i.name }));
+  const made: SymbolicTensor[][] = [];
+  const resolve = (r: TensorRef, where: string): SymbolicTensor => {
+    if (r[0] === "input") {
+      const t = inputs[r[1]];
+      if (!t) throw bad(`${where} refers to input ${r[1]}, but there are ${inputs.length}`);
+      return t;
+    }
+    const t = made[r[1]]?.[r[2]];
+    if (!t) throw bad(`${where} refers to output ${r[2]} of call ${r[1]}, which does not come before it`);
+    return t;
+  };
+  graph.calls.forEach((c, k) => {
+    const layer = layers[c.layer];
+    if (!layer) throw bad(`calls[${k}] names layer ${c.layer}, but there are ${layers.length}`);
+    const ins = c.inputs.map((r, i) => resolve(r, `calls[${k}].inputs[${i}]`));
+    const n = c.args?.initialStates ?? 0;
+    if (n >= ins.length) throw bad(`calls[${k}] has ${n} initial states among ${ins.length} inputs`);
+    try {
+      const out = layer.apply(n ? ins.slice(0, ins.length - n) : ins.length === 1 ? ins[0]! : ins, {
+        ...(n ? { initialState: ins.slice(ins.length - n) } : {}),
+        ...(c.args?.returnAttentionScores !== undefined ? { returnAttentionScores: c.args.returnAttentionScores } : {}),
+      });
+      made.push(Array.isArray(out) ? out : [out]);
+    } catch (e) {
+      throw bad(`calls[${k}] (layer "${layer.name}") cannot be applied: ${(e as Error).message}`);
+    }
+  });
+  const outputs = graph.outputs.map((r, i) => resolve(r, `outputs[${i}]`));
+  return new Functional({ inputs, outputs, seed, name });
 }

@@ -5,11 +5,12 @@
 import { ConfigError } from "../tensor/errors.js";
 import type { LayerConfig } from "../layers/layer.js";
 import type { OptimizerConfig } from "../optim/optimizers.js";
-import { isCustomLoss, type LossSpec } from "../kernels/losses.js";
+import { isCustomLoss, type CustomLoss, type LossSpec } from "../kernels/losses.js";
 import type { Layer } from "../layers/layer.js";
 import { fileSystem, type FileSystem } from "../io/fs.js";
 import { parseOptions, options, bool, fmtValue } from "../layers/options.js";
 import type { Model } from "./sequential.js";
+import type { GraphJson } from "./functional.js";
 
 export const FORMAT = "recurrent-model";
 export const FORMAT_VERSION = 1;
@@ -31,9 +32,18 @@ export interface ModelJson {
    * A custom loss is saved as its name with `custom: true`, custom metrics by name in
    * `customMetrics` (also listed in `metrics`): their code must be passed again when loading.
    */
-  compile: { optimizer: OptimizerConfig; loss: LossSpec | { name: string; custom: true }; metrics: string[]; customMetrics?: string[] } | null;
+  compile: {
+    optimizer: OptimizerConfig; loss: LossSpec | { name: string; custom: true }; metrics: string[]; customMetrics?: string[];
+    /** A functional model with several outputs: the loss of each output (built-in losses) and their weights. */
+    losses?: LossSpec[]; lossWeights?: number[];
+  } | null;
   training: { epochsTrained: number; optimizerIterations: number; optimizerSlots: number };
   weights: { name: string; shape: number[] }[];
+  /**
+   * A functional model's graph (absent for Sequential): its inputs, the layer calls in order (each
+   * naming its layer by index into `layers`) and its outputs. `inputShape` is then the first input's.
+   */
+  graph?: GraphJson;
   /** `weights-<crc32>.bin`: a new name per content, so model.json alone decides which weights are current. */
   weightsFile: string;
   byteLength: number;
@@ -87,6 +97,7 @@ export async function saveModel(model: Model, dir: string, opts: { overwrite?: b
       optimizerSlots: slots.length,
     },
     weights: model.layers.flatMap((l) => l.allParams().map((p) => ({ name: `${l.name}/${p.name}`, shape: p.shape }))),
+    ...graphEntry(model),
     weightsFile: "",
     byteLength: bin.length,
     crc32: crc32(bin).toString(16).padStart(8, "0"),
@@ -125,6 +136,12 @@ function layerEntry(l: Layer): ModelJson["layers"][number] {
   return e;
 }
 
+/** A functional model's graph (it has `graphJson`); nothing for a Sequential. */
+function graphEntry(model: Model): { graph?: GraphJson } {
+  const g = (model as { graphJson?: () => GraphJson }).graphJson;
+  return g ? { graph: g.call(model) } : {};
+}
+
 /** The compile settings; custom functions by name (a model loaded without them keeps the names in `missingCustom`). */
 function compileEntry(model: Model): ModelJson["compile"] {
   if (!model.optimizer) return null;
@@ -137,7 +154,10 @@ function compileEntry(model: Model): ModelJson["compile"] {
   const custom = model.metrics.filter((m) => typeof m !== "string").map((m) => (m as { name: string }).name);
   if (miss) for (const m of miss.metrics) if (!metrics.includes(m)) metrics.push(m);
   if (miss) custom.push(...miss.metrics.filter((m) => !custom.includes(m)));
-  return { optimizer: model.optimizer.getConfig(), loss, metrics, ...(custom.length ? { customMetrics: custom } : {}) };
+  // a functional model with a loss per output: each output's built-in loss, and the weights
+  const f = model as { losses?: (LossSpec | CustomLoss)[]; lossWeights?: number[] };
+  const perOutput = f.losses && f.losses.length > 1 && !f.losses.some((l) => isCustomLoss(l)) ? { losses: f.losses as LossSpec[], lossWeights: f.lossWeights! } : {};
+  return { optimizer: model.optimizer.getConfig(), loss, metrics, ...(custom.length ? { customMetrics: custom } : {}), ...perOutput };
 }
 
 /** The names this library gives weights files (never delete anything else). */

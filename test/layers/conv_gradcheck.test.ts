@@ -322,7 +322,7 @@ describe("a CNN–LSTM learns; models save, load, count and build from config", 
     const back = await loadModel(join(dir, "model"));
     expect(back.layers.map((l) => l.getConfig())).toEqual(m.layers.map((l) => l.getConfig()));
     const x = randomTensor([3, 20, 3], 8);
-    expect(Array.from(back.predict(x).data)).toEqual(Array.from(m.predict(x).data));
+    expect(Array.from((back.predict(x) as Tensor).data)).toEqual(Array.from(m.predict(x).data));
   });
 
   it("config-file layer types build the same layers", () => {

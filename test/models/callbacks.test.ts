@@ -97,7 +97,7 @@ describe("modelCheckpoint", () => {
     expect((await readdir(dir)).sort()).toEqual(["best-e1-1", "best-e2-0.5", "best-e4-0.3", "ck-1", "ck-2", "ck-4"]);
     // each directory holds the weights of its epoch
     const best = await loadModel(join(dir, "ck-4"));
-    expect(firstBitDifference(best.predict(x).data, s.preds[3]!)).toBe(-1);
+    expect(firstBitDifference((best.predict(x) as Tensor).data, s.preds[3]!)).toBe(-1);
     expect(best.epochsTrained).toBe(4);
     expect(firstBitDifference((await loadModel(join(dir, "ck-2"))).parameters, s.params[1]!)).toBe(-1);
   });

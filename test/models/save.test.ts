@@ -107,7 +107,7 @@ describe("save → load round trip", () => {
       const back = await loadModel(dir);
 
       expect(firstBitDifference(back.parameters, m.parameters)).toBe(-1);
-      expect(firstBitDifference(back.predict(c.x).data, m.predict(c.x).data)).toBe(-1);
+      expect(firstBitDifference((back.predict(c.x) as Tensor).data, m.predict(c.x).data)).toBe(-1);
       expect(back.summary()).toBe(m.summary());
       expect(back.epochsTrained).toBe(2);
       expect(back.seed).toBe(m.seed);
@@ -132,7 +132,7 @@ describe("save → load round trip", () => {
     await m.save(dir);
     const back = await loadModel(dir);
     expect(back.optimizer).toBeNull();
-    expect(firstBitDifference(back.predict(cases[1]!.x).data, m.predict(cases[1]!.x).data)).toBe(-1);
+    expect(firstBitDifference((back.predict(cases[1]!.x) as Tensor).data, m.predict(cases[1]!.x).data)).toBe(-1);
   });
 
   it("overwrite: false refuses to replace an existing model", async () => {
@@ -236,7 +236,7 @@ describe("loadModel refuses damaged files with a reason", () => {
 describe("a failed save leaves the previous checkpoint loadable", () => {
   async function expectStillLoads(dir: string, x: Tensor, pred: Float32Array): Promise<void> {
     const back = await loadModel(dir);
-    expect(firstBitDifference(back.predict(x).data, pred)).toBe(-1);
+    expect(firstBitDifference((back.predict(x) as Tensor).data, pred)).toBe(-1);
   }
 
   /** Trains the saved model further, so a successful overwrite would change the predictions. */

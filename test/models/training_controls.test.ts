@@ -139,7 +139,7 @@ describe("trainable = false", () => {
     const before = n.parameters.slice();
     await n.fit(x, y, { epochs: 2, batchSize: 8, verbose: 0 });
     await m.fit(x, y, { epochs: 2, batchSize: 8, verbose: 0 });
-    const [a, b] = rangeOf(n, "hidden");
+    const [a, b] = rangeOf(n as Sequential, "hidden");
     expect(firstBitDifference(n.parameters.subarray(a, b), before.subarray(a, b))).toBe(-1);
     const half = n.getLayer("bi").countParams() / 2; // the forward LSTM, frozen inside the wrapper
     expect(firstBitDifference(n.parameters.subarray(0, half), before.subarray(0, half))).toBe(-1);
@@ -253,7 +253,7 @@ describe("custom losses and metrics", () => {
 
     // without the functions: it predicts, and fit / evaluate say what to pass
     const bare = await loadModel(dir);
-    expect(firstBitDifference(bare.predict(x).data, m.predict(x).data)).toBe(-1);
+    expect(firstBitDifference((bare.predict(x) as Tensor).data, m.predict(x).data)).toBe(-1);
     const e = await refusal(() => bare.fit(x, y, { verbose: 0 }));
     expect(e).toBeInstanceOf(ConfigError);
     expect(e.message).toBe('fit: this model was saved compiled with the custom loss "myMse" and the custom metric "absError", whose code a model file cannot hold; pass them again: loadModel(dir, { customObjects: { myMse, absError } }), or model.compile({ optimizer: model.optimizer, loss, metrics }) (passing model.optimizer keeps its saved moments)');
