@@ -17,7 +17,7 @@ import { ModelFormatError, fmtShape } from "../tensor/errors.js";
 import type { InitializerName } from "../tensor/initializers.js";
 import { ACTIVATIONS, type Activation } from "../kernels/activations.js";
 import {
-  Layer, Dense, Dropout, Embedding, Flatten, RepeatVector, LSTM, GRU, SimpleRNN, RecurrentLayer,
+  Layer, Dense, Dropout, Embedding, Flatten, RepeatVector, Masking, LSTM, GRU, SimpleRNN, RecurrentLayer,
   TimeDistributed, Bidirectional, bidirectional, type Param, type DenseActivation, type MergeMode,
   Conv1D, MaxPooling1D, AveragePooling1D, GlobalAveragePooling1D, GlobalMaxPooling1D,
 } from "../layers/index.js";
@@ -339,7 +339,7 @@ interface Ctx {
 }
 
 const SUPPORTED = [
-  "InputLayer", "Dense", "Dropout", "Flatten", "RepeatVector", "Embedding", "LSTM", "GRU", "SimpleRNN", "Bidirectional", "TimeDistributed",
+  "InputLayer", "Dense", "Dropout", "Flatten", "RepeatVector", "Embedding", "Masking", "LSTM", "GRU", "SimpleRNN", "Bidirectional", "TimeDistributed",
   "Conv1D", "MaxPooling1D", "AveragePooling1D", "GlobalAveragePooling1D", "GlobalMaxPooling1D",
 ];
 
@@ -484,11 +484,13 @@ function makeLayer(entry: KerasLayer, ctx: Ctx, batchSize: number | null): Layer
       case "RepeatVector":
         return new RepeatVector({ ...named, n: r.num("n") });
       case "Embedding":
-        r.refuseTrue("mask_zero", "recurrent has no masking, so padded steps would be processed like the others");
         return new Embedding(dropUndefined({
           ...named, inputDim: r.num("input_dim"), outputDim: r.num("output_dim"),
           embeddingsInitializer: r.initializer("embeddings_initializer"),
+          maskZero: r.bool("mask_zero", false) || undefined,
         }));
+      case "Masking":
+        return new Masking({ ...named, maskValue: r.num("mask_value", 0) });
       case "LSTM":
         return new LSTM(recurrentArgs(r, cls, batchSize) as unknown as ConstructorParameters<typeof LSTM>[0]);
       case "GRU":

@@ -15,7 +15,7 @@ import { ConfigError, ModelFormatError, fmtShape } from "../tensor/errors.js";
 import type { InitializerName } from "../tensor/initializers.js";
 import { fileSystem, type FileSystem } from "../io/fs.js";
 import {
-  fromConfig, namePrefix, Layer, Input, Dense, Dropout, Embedding, Flatten, RepeatVector,
+  fromConfig, namePrefix, Layer, Input, Dense, Dropout, Embedding, Flatten, RepeatVector, Masking,
   RecurrentLayer, LSTM, GRU, TimeDistributed, Bidirectional, Conv1D, MaxPooling1D, AveragePooling1D,
   GlobalAveragePooling1D, GlobalMaxPooling1D, type LayerConfig, type Param,
 } from "../layers/index.js";
@@ -401,9 +401,11 @@ function translateConfig(kl: KerasLayer, r: Reader, keras3: boolean): { classNam
       return { className: "Flatten", config: base };
     case "RepeatVector":
       return { className: "RepeatVector", config: { ...base, n: num("n") } };
+    case "Masking":
+      return { className: "Masking", config: { ...base, maskValue: c.mask_value === undefined ? 0 : num("mask_value") } };
     case "Embedding":
-      if (c.mask_zero === true) fail("mask_zero is not supported (this library does not propagate masks)");
       return { className: "Embedding", config: { ...base, inputDim: num("input_dim"), outputDim: num("output_dim"),
+        ...(c.mask_zero === true ? { maskZero: true } : {}),
         ...(typeof c.input_length === "number" ? { inputLength: c.input_length } : {}),
         ...inits([["embeddings_initializer", "embeddingsInitializer"]]) } };
     case "LSTM": case "GRU": case "SimpleRNN": {
@@ -461,7 +463,7 @@ function translateConfig(kl: KerasLayer, r: Reader, keras3: boolean): { classNam
       return { className: "Bidirectional", config: { ...base, mergeMode: mode, layer: wrapped } };
     }
     default:
-      return fail(`unknown layer class "${kl.class_name}"; this library imports InputLayer, Dense, Dropout, Flatten, RepeatVector, Embedding, LSTM, GRU, SimpleRNN, Conv1D, MaxPooling1D, AveragePooling1D, GlobalAveragePooling1D, GlobalMaxPooling1D, TimeDistributed and Bidirectional`);
+      return fail(`unknown layer class "${kl.class_name}"; this library imports InputLayer, Dense, Dropout, Flatten, RepeatVector, Embedding, Masking, LSTM, GRU, SimpleRNN, Conv1D, MaxPooling1D, AveragePooling1D, GlobalAveragePooling1D, GlobalMaxPooling1D, TimeDistributed and Bidirectional`);
   }
 }
 
@@ -637,8 +639,9 @@ function kerasConfig(layer: Layer, innerName?: string): { class_name: string; co
   if (layer instanceof Embedding) {
     return { class_name: "Embedding", config: { ...base, input_dim: layer.inputDim, output_dim: layer.outputDim,
       embeddings_initializer: initializerToKeras(layer.embeddingsInitializer), embeddings_regularizer: null, activity_regularizer: null,
-      embeddings_constraint: null, mask_zero: false, input_length: layer.inputShape?.[0] ?? null } };
+      embeddings_constraint: null, mask_zero: layer.maskZero, input_length: layer.inputShape?.[0] ?? null } };
   }
+  if (layer instanceof Masking) return { class_name: "Masking", config: { ...base, mask_value: layer.maskValue } };
   if (layer instanceof RecurrentLayer) {
     if (layer instanceof LSTM && layer.peephole) {
       throw new ConfigError(`exportTfjs: layer "${layer.name}" is an LSTM with peephole: true, which neither TensorFlow.js nor Keras's LSTM layer has (their LSTMs carry kernel, recurrent_kernel and bias only); export it to ONNX instead, whose LSTM takes the peephole weights as P`);
@@ -683,7 +686,7 @@ function kerasConfig(layer: Layer, innerName?: string): { class_name: string; co
     const inner = namePrefix(layer.forwardLayer.className);
     return { class_name: "Bidirectional", config: { ...base, merge_mode: layer.mergeMode, layer: kerasConfig(layer.forwardLayer, inner) } };
   }
-  throw new ConfigError(`exportTfjs: layer "${layer.name}" (${layer.className}) has no TensorFlow.js equivalent here; exportable layers are InputLayer, Dense, Dropout, Flatten, RepeatVector, Embedding, LSTM, GRU (resetAfter: false), SimpleRNN, Conv1D (padding "valid" or "same"), MaxPooling1D, AveragePooling1D, GlobalAveragePooling1D, GlobalMaxPooling1D, TimeDistributed and Bidirectional`);
+  throw new ConfigError(`exportTfjs: layer "${layer.name}" (${layer.className}) has no TensorFlow.js equivalent here; exportable layers are InputLayer, Dense, Dropout, Flatten, RepeatVector, Embedding, Masking, LSTM, GRU (resetAfter: false), SimpleRNN, Conv1D (padding "valid" or "same"), MaxPooling1D, AveragePooling1D, GlobalAveragePooling1D, GlobalMaxPooling1D, TimeDistributed and Bidirectional`);
 }
 
 /** The weight names TF.js gives a layer's weights, in getWeights() order. */

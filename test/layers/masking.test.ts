@@ -437,3 +437,58 @@ describe("ONNX export", () => {
     expect((await toOnnx(plain)).length).toBeGreaterThan(100);
   });
 });
+
+describe("TF.js and Keras files carry masking", () => {
+  it("Masking and Embedding maskZero export to the TF.js layers format, where tfjs predicts what we predict, and import back", async () => {
+    const tf = await import("@tensorflow/tfjs");
+    const { tfjsArtifacts, tfjsModelFromJson } = await import("../../src/interop/tfjs.js");
+    tf.enableProdMode();
+    await tf.setBackend("cpu");
+    const xs = randomTensor([B, T, I], 50);
+    xs.data.fill(0.5, 4 * I, T * I); // sample 0: steps 4, 5 are padding (maskValue 0.5)
+    xs.data.fill(0.5, T * I, (T + 2) * I); // sample 1: steps 0, 1 (left padding)
+    const ids = new Tensor(Float32Array.from([1, 2, 3, 0, 0, 0, 0, 0, 4, 2, 1, 3, 3, 0, 2, 4, 1, 1]), [B, T]);
+    const models = [
+      [sequential([layers.input({ shape: [T, I] }), layers.masking({ maskValue: 0.5 }), layers.lstm({ units: H, returnSequences: true }),
+        layers.gru({ units: H, resetAfter: false }), layers.dense({ units: 2 })], { seed: 6 }), xs],
+      [sequential([layers.input({ shape: [T] }), layers.embedding({ inputDim: 5, outputDim: 3, maskZero: true }),
+        layers.simpleRnn({ units: H, returnSequences: true }), layers.lstm({ units: H })], { seed: 7 }), ids],
+    ] as const;
+    for (const [m, x] of models) {
+      const { modelJson, shards } = tfjsArtifacts(m);
+      const handler = {
+        load: async () => tf.io.getModelArtifactsForJSON(modelJson as unknown as tf.io.ModelJSON, async (manifest) => [
+          tf.io.getWeightSpecs(manifest),
+          tf.io.concatenateArrayBuffers(manifest.flatMap((g) => g.paths.map((p) => {
+            const d = shards.find((s) => s.path === p)!.data;
+            return d.buffer.slice(d.byteOffset, d.byteOffset + d.byteLength) as ArrayBuffer;
+          }))),
+        ]),
+      };
+      const tm = await tf.loadLayersModel(handler, { strict: true });
+      const ours = m.predict(x);
+      const theirs = tm.predict(tf.tensor(x.data, [...x.shape])) as tf.Tensor;
+      expect(maxAbsDiff(ours.data, theirs.dataSync())).toBeLessThan(1e-5);
+      tm.dispose();
+      const back = tfjsModelFromJson(modelJson, (p) => shards.find((s) => s.path === p)!.data);
+      expect(Array.from(back.predict(x).data)).toEqual(Array.from(ours.data));
+    }
+  });
+
+  it("a Keras file's Embedding mask_zero imports as maskZero", async () => {
+    const { unzipSync, zipSync, strFromU8, strToU8 } = await import("fflate");
+    const { readFileSync } = await import("node:fs");
+    const { importKerasBytes } = await import("../../src/interop/keras.js");
+    const files = unzipSync(new Uint8Array(readFileSync("test/fixtures/keras/embedding_lstm.keras")));
+    const config = JSON.parse(strFromU8(files["config.json"]!)) as { config: { layers: { class_name: string; config: Record<string, unknown> }[] } };
+    const plainModel = await importKerasBytes(zipSync(files), "keras");
+    const emb = config.config.layers.find((l) => l.class_name === "Embedding")!;
+    emb.config.mask_zero = true;
+    const masked = await importKerasBytes(zipSync({ ...files, "config.json": strToU8(JSON.stringify(config)) }), "keras");
+    const e = masked.layers.find((l) => l instanceof layers.Embedding) as layers.Embedding;
+    expect(e.maskZero).toBe(true);
+    const steps = masked.inputShape![0]!;
+    const x = new Tensor(Float32Array.from({ length: 2 * steps }, (_, i) => (i % steps < 2 ? 0 : 1 + (i % 3))), [2, steps]);
+    expect(maxAbsDiff(masked.predict(x).data, plainModel.predict(x).data)).toBeGreaterThan(1e-4);
+  });
+});
