@@ -48,7 +48,8 @@ export async function main(argv: string[] = [], log: Log = console.log): Promise
   });
   for (const n of r.notes) log(`• ${n}`);
   const t = r.threshold;
-  log(`\nthreshold: |residual − ${t.center.toFixed(3)}| > ${k} × ${t.scale.toFixed(3)} °C, i.e. the day is below forecast ${t.lower.toFixed(2)} or above forecast +${t.upper.toFixed(2)} °C`);
+  const sign = (v: number): string => `${v < 0 ? "−" : "+"} ${Math.abs(v).toFixed(2)}`;
+  log(`\nthreshold: |residual ${t.center < 0 ? "+" : "−"} ${Math.abs(t.center).toFixed(3)}| > ${k} × ${t.scale.toFixed(3)} °C, i.e. the day is below forecast ${sign(t.lower)} or above forecast ${sign(t.upper)} °C`);
 
   // The same rule on "tomorrow = today" residuals: what the network adds over persistence.
   const pres = Float64Array.from(x, (v, i) => (i === 0 ? NaN : v - x[i - 1]!));

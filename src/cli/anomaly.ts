@@ -234,9 +234,10 @@ export async function runAnomalies(csv: string | undefined, opts: AnomalyCliOpti
   for (const n of result.notes) say(`• ${n}`);
 
   const t = result.threshold;
+  const centred = `|residual ${t.center < 0 ? "+" : "−"} ${Math.abs(t.center).toPrecision(3)}|`;
   const ruleText = t.rule === "mad"
-    ? `|residual − ${t.center.toPrecision(3)}| > ${t.k} × ${t.scale.toPrecision(3)} (k × 1.4826 × MAD of the fitting span's residuals)`
-    : `score > ${t.score.toPrecision(4)}, the ${t.quantile} quantile of the fitting span's scores (score = |residual − ${t.center.toPrecision(3)}| / ${t.scale.toPrecision(3)})`;
+    ? `${centred} > ${t.k} × ${t.scale.toPrecision(3)} (k × 1.4826 × MAD of the fitting span's residuals)`
+    : `score > ${t.score.toPrecision(4)}, the ${t.quantile} quantile of the fitting span's scores (score = ${centred} / ${t.scale.toPrecision(3)})`;
   const doc = {
     source: series.source,
     target: series.name,

@@ -35,7 +35,7 @@ describe("recurrent anomalies", () => {
     expect(r.code).toBe(0);
     expect(r.out).toContain("No CSV given: daily Seattle temperatures");
     expect(r.out).toMatch(/injected 12 spike\(s\) of ±6 and 3 level shift\(s\) of ±5 × 7 points/);
-    expect(r.out).toMatch(/Threshold \(mad\): \|residual − [-\d.]+\| > 3\.5 × [\d.]+/);
+    expect(r.out).toMatch(/Threshold \(mad\): \|residual [−+] [\d.]+\| > 3\.5 × [\d.]+/);
     expect(r.out).toMatch(/every scored point\s+precision\s+[\d.]+ %\s+recall\s+[\d.]+ %\s+F1 [\d.]+/);
     expect(r.out).toContain("X flagged");
     const m = JSON.parse(readFileSync(join(out, "metrics.json"), "utf8")) as {
@@ -118,7 +118,7 @@ describe("recurrent anomalies", () => {
     const out = join(dir, "example");
     const r = await anomalyExample(["--quick", "--verbose", "0", "--out", out], (s) => lines.push(s));
     const text = lines.join("\n");
-    expect(text).toMatch(/threshold: \|residual − [-\d.]+\| > 3\.5 × [\d.]+ °C/);
+    expect(text).toMatch(/threshold: \|residual [−+] [\d.]+\| > 3\.5 × [\d.]+ °C, i\.e\. the day is below forecast − [\d.]+ or above forecast \+ [\d.]+ °C/);
     expect(text).toMatch(/detector\s+precision\s+recall\s+F1/);
     expect(text).toContain("tomorrow = today, k = 3.5");
     expect(r.points).toBe(1461);
