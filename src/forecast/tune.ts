@@ -191,8 +191,12 @@ export const DEFAULT_GRID_POINTS = 3;
  * The trials a search runs (without the base config, which is always trial 0): `grid` every
  * combination (ranges at `gridPoints` evenly spaced points, log-spaced for log ranges), `random`
  * `trials` distinct draws from `Rng(seed)` (fewer when the space has fewer distinct points).
+ * Points for which `skip` is true (tune skips the base config's own) are left out.
  */
-export function planTrials(space: CheckedSpace, strategy: "random" | "grid", opts: { trials?: number; seed: number; gridPoints?: number }): Partial<TrialParams>[] {
+export function planTrials(
+  space: CheckedSpace, strategy: "random" | "grid",
+  opts: { trials?: number; seed: number; gridPoints?: number; skip?: (t: Partial<TrialParams>) => boolean },
+): Partial<TrialParams>[] {
   const keys = TUNE_PARAMETERS.filter((p) => space[p]);
   if (strategy === "grid") {
     let combos: Partial<TrialParams>[] = [{}];
@@ -200,6 +204,7 @@ export function planTrials(space: CheckedSpace, strategy: "random" | "grid", opt
       const vals = gridValues(k, space[k]!, opts.gridPoints ?? DEFAULT_GRID_POINTS);
       combos = combos.flatMap((c) => vals.map((v) => ({ ...c, [k]: v })));
     }
+    if (opts.skip) combos = combos.filter((c) => !opts.skip!(c));
     if (opts.trials !== undefined && combos.length > opts.trials) {
       throw new ConfigError(`tune: the grid has ${combos.length} combinations (${keys.map((k) => `${k} ${gridValues(k, space[k]!, opts.gridPoints ?? DEFAULT_GRID_POINTS).length}`).join(" × ")}), more than trials ${opts.trials}: raise trials, shrink the space, or use the random strategy`);
     }
@@ -218,6 +223,7 @@ export function planTrials(space: CheckedSpace, strategy: "random" | "grid", opt
     const key = JSON.stringify(t);
     if (seen.has(key)) continue;
     seen.add(key);
+    if (opts.skip?.(t)) continue;
     out.push(t);
   }
   return out;
@@ -514,7 +520,13 @@ export async function tune(opts: TuneOptions): Promise<TuneResult> {
   const strategy = opts.strategy ?? "random";
   const seed = opts.seed ?? 42;
   const metric = opts.metric ?? "mae";
-  const plan = planTrials(space, strategy, { seed, ...(opts.trials !== undefined ? { trials: opts.trials } : {}), ...(opts.gridPoints !== undefined ? { gridPoints: opts.gridPoints } : {}) });
+  // A point that gives the base config itself is trial 0 already.
+  const own = baseParams(base);
+  const skip = (t: Partial<TrialParams>): boolean => {
+    const mine = Object.fromEntries(Object.keys(t).map((k) => [k, own[k as TuneParameter]])) as Partial<TrialParams>;
+    return JSON.stringify(applyParams(base, t)) === JSON.stringify(applyParams(base, mine));
+  };
+  const plan = planTrials(space, strategy, { seed, skip, ...(opts.trials !== undefined ? { trials: opts.trials } : {}), ...(opts.gridPoints !== undefined ? { gridPoints: opts.gridPoints } : {}) });
   const configs = [base, ...plan.map((t) => applyParams(base, t))];
   configs.forEach((c, i) => c.model.layers.forEach((l, k) => layerFromSpec(l, `tune: trial ${i}: model.layers[${k}]`)));
 

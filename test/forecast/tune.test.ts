@@ -82,6 +82,10 @@ describe("search spaces", () => {
       expect(t.learningRate! >= 1e-4 && t.learningRate! <= 1e-2).toBe(true);
     }
     expect(planTrials(parseSearchSpace({ units: [8, 16], layers: [1, 2] }), "random", { seed: 1, trials: 50 })).toHaveLength(4);
+    // The base config's own point is trial 0 already: tune skips it.
+    const skip = (t: { units?: number; layers?: number }): boolean => t.units === 8 && t.layers === 1;
+    expect(planTrials(parseSearchSpace({ units: [8, 16], layers: [1, 2] }), "random", { seed: 1, trials: 50, skip })).toHaveLength(3);
+    expect(planTrials(parseSearchSpace({ units: [8, 16], layers: [1, 2] }), "grid", { seed: 1, skip })).toEqual([{ layers: 1, units: 16 }, { layers: 2, units: 8 }, { layers: 2, units: 16 }]);
   });
 
   it("applies cell, depth, units and dropout as a stack of one recurrent kind before the dense layer", () => {
