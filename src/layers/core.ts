@@ -243,7 +243,7 @@ export class Embedding extends Layer {
     }
     this.ids = x;
     if (this.maskZero) {
-      const m = this.outMask && this.outMask.length === x.size ? this.outMask : new Float32Array(x.size);
+      const m = new Float32Array(x.size); // fresh per call: a graph may keep the masks of several calls
       for (let n = 0; n < x.size; n++) m[n] = x.data[n] === 0 ? 0 : 1;
       this.outMask = m;
     }
@@ -356,7 +356,7 @@ export class Masking extends Layer {
   forward(x: Tensor): Tensor {
     this.checkInput(x);
     const B = x.shape[0]!, T = x.shape[1]!, F = x.shape[2]!;
-    const m = this.mask && this.mask.length === B * T ? this.mask : new Float32Array(B * T);
+    const m = new Float32Array(B * T); // fresh per call: a graph may keep the masks of several calls
     const y = this.out("y", x.size);
     const v = this.maskValue;
     for (let r = 0; r < B * T; r++) {
