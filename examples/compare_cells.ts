@@ -3,9 +3,11 @@
 // cell gets the same network around it (input [52, 1] → cell(units) → Dense(13)), the same seed,
 // optimizer, epochs and batches; each is scored from every origin of the last year beside the naive
 // and seasonal-naive forecasts. One table: parameters (with Keras's formula for each cell), training
-// time and the errors in °F.
+// time and the errors in °F, also written to compare.csv under --out.
 // Run: npx tsx examples/compare_cells.ts [--epochs N] [--units N] [--quick] [--out DIR] [--seed N] [--verbose 0|1|2]
 
+import { mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import { sequential, layers, Tensor, loadSeries, forecasting, type Sequential } from "../src/index.js";
 import { MinMaxScaler, makeWindows } from "../src/data/index.js";
 import { isMain, parseExampleArgs, positiveInt, runCli, table, type Log } from "./common.js";
@@ -121,6 +123,11 @@ export async function main(argv: string[] = [], log: Log = console.log): Promise
   ));
   log(`\nErrors over ${origins} origins × ${horizon} steps of the held-out year. Keras's formulas with input width 1 and ${units} units: ` +
     `LSTM 4(H(I+H)+H), GRU (resetAfter) 3(H(I+H)+2H), SimpleRNN H(I+H)+H.`);
+  await mkdir(args.out, { recursive: true });
+  const csv = ["method,recurrent_params,keras_formula,total_params,train_seconds,test_mae,test_rmse",
+    ...rows.map((r) => [r.method, r.recurrentParams ?? "", r.formula ?? "", r.totalParams ?? "", r.seconds?.toFixed(2) ?? "", r.mae.toFixed(4), r.rmse.toFixed(4)].join(","))];
+  await writeFile(join(args.out, "compare.csv"), csv.join("\n") + "\n");
+  log(`table written: ${join(args.out, "compare.csv")}`);
   return { rows, lookback, horizon, units, epochs, origins };
 }
 

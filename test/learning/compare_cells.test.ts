@@ -2,7 +2,7 @@
 // counts are Keras's — LSTM 4(H(I+H)+H), GRU resetAfter 3(H(I+H)+2H), SimpleRNN H(I+H)+H — and
 // every cell forecasts the held-out year of Seattle temperatures well below the naive forecast.
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { main, kerasParams, type CompareResult } from "../../examples/compare_cells.js";
@@ -30,6 +30,10 @@ describe("compare_cells", () => {
     const text = lines.join("\n");
     expect(text).toMatch(/LSTM\s+1,152\s+1,152 \(=\)\s+1,373/);
     expect(text).not.toContain("differs");
+    const csv = readFileSync(join(out, "compare.csv"), "utf8").trim().split("\n");
+    expect(csv[0]).toBe("method,recurrent_params,keras_formula,total_params,train_seconds,test_mae,test_rmse");
+    expect(csv[1]!.startsWith("LSTM,1152,1152,1373,")).toBe(true);
+    expect(csv).toHaveLength(6);
   });
 
   it("every cell beats the naive forecast by a wide margin on the same origins", () => {
