@@ -1,4 +1,4 @@
-// Central-difference gradient checks under a mask: LSTM, GRU (resetAfter on and off) and SimpleRNN
+// Central-difference gradient checks under a mask: LSTM (plain and peephole), GRU (resetAfter on and off) and SimpleRNN
 // with returnSequences on and off, goBackwards, initial-state and final-state gradients; Bidirectional;
 // Masking and Embedding maskZero in front of a recurrent layer inside a Sequential model. The mask
 // mixes right padding, left padding and a hole. Plus proof that the tolerance catches a backward that
@@ -99,6 +99,25 @@ describe.each(KINDS)("%s with a mask", (kind) => {
       eps: EPS,
     });
     worst[`${kind} states`] = r.worst;
+    expectPass(r);
+  });
+});
+
+describe("peephole LSTM with a mask", () => {
+  it.each([["returnSequences", true], ["last output goBackwards", false]] as const)("%s: weights (peephole included) and input", (name, seq) => {
+    const l = layers.lstm({ units: H, peephole: true, returnSequences: seq, goBackwards: !seq });
+    l.build([T, I]);
+    randomize(l, 12);
+    const mask = mixedMask();
+    const r = gradCheck({
+      x: randomTensor([B, T, I], 13),
+      forward: (inp) => { l.inputMask = mask; return l.forward(inp, false); },
+      backward: (dy) => l.backward(dy),
+      params: params(l),
+      eps: EPS,
+    });
+    expect(Object.keys(r.errors).some((k) => k.includes("peephole"))).toBe(true);
+    worst[`peephole lstm ${name}`] = r.worst;
     expectPass(r);
   });
 });
