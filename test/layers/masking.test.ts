@@ -491,4 +491,25 @@ describe("TF.js and Keras files carry masking", () => {
     const x = new Tensor(Float32Array.from({ length: 2 * steps }, (_, i) => (i % steps < 2 ? 0 : 1 + (i % 3))), [2, steps]);
     expect(maxAbsDiff(masked.predict(x).data, plainModel.predict(x).data)).toBeGreaterThan(1e-4);
   });
+
+  it("a Keras file's Masking layer imports with its mask_value", async () => {
+    const { unzipSync, zipSync, strFromU8, strToU8 } = await import("fflate");
+    const { readFileSync } = await import("node:fs");
+    const { importKerasBytes } = await import("../../src/interop/keras.js");
+    const files = unzipSync(new Uint8Array(readFileSync("test/fixtures/keras/lstm_dense.keras")));
+    const plain = await importKerasBytes(zipSync(files), "keras");
+    const config = JSON.parse(strFromU8(files["config.json"]!)) as { config: { layers: unknown[] } };
+    config.config.layers.splice(1, 0, { module: "keras.layers", class_name: "Masking", config: { name: "masking", trainable: true, dtype: "float32", mask_value: -1 }, registered_name: null });
+    const masked = await importKerasBytes(zipSync({ ...files, "config.json": strToU8(JSON.stringify(config)) }), "keras");
+    const m = masked.layers.find((l) => l instanceof layers.Masking) as layers.Masking;
+    expect(m.maskValue).toBe(-1);
+    const [steps, feats] = masked.inputShape as [number, number];
+    const x = randomTensor([2, steps, feats], 60);
+    expect(maxAbsDiff(masked.predict(x).data, plain.predict(x).data)).toBeLessThan(1e-6); // nothing equals -1: no step masked
+    x.data.fill(-1, (steps - 2) * feats, steps * feats); // sample 0: its last 2 steps are padding
+    const y = masked.predict(x).data, y0 = plain.predict(x).data;
+    const out = y.length / 2;
+    expect(maxAbsDiff(y.slice(0, out), y0.slice(0, out))).toBeGreaterThan(1e-4);
+    expect(maxAbsDiff(y.slice(out), y0.slice(out))).toBeLessThan(1e-6);
+  });
 });
