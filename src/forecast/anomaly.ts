@@ -14,7 +14,8 @@
 //   scores) is offered too; it flags about 1 − q of clean points by construction.
 // - A flagged point is replaced by its forecast in the history later windows see ("patching"),
 //   so one spike does not make the next `lookback` forecasts wrong and get them flagged too. A run
-//   of flags as long as the lookback is taken as a new level: patching stops until a point passes.
+//   of more than `lookback` flags is taken as a change of level: its real values go back into the
+//   history and its points are scored again without patching.
 
 import { Tensor } from "../tensor/tensor.js";
 import { Rng } from "../tensor/rng.js";
@@ -366,9 +367,15 @@ export async function detectAnomalies(values: ArrayLike<number>, opts: AnomalyOp
     upper: center + cutoff * scale,
   };
 
-  // Pass 2: every point from L on, in order, patching flagged points into the history.
+  // Pass 2: every point from L on, in order, patching flagged points into the history. A run of
+  // more than L patched points is a change, not an anomaly (patched forecasts fed back into the
+  // windows drift from a series that has moved on, and every later point would be flagged): the
+  // run's real values go back into the history and its points are scored again, unpatched.
   const hist = Float64Array.from(x);
   let run = 0; // consecutive patched points
+  let runStart = L;
+  let patchFrom = L; // no patching before this index (set by a rewind)
+  let rewinds = 0;
   for (let t = L; t < n; t++) {
     const f = oneStep(hist, t);
     forecasts[t] = f;
@@ -378,14 +385,26 @@ export async function detectAnomalies(values: ArrayLike<number>, opts: AnomalyOp
     scores[t] = s;
     const flagged = s > cutoff;
     flags[t] = flagged;
-    if (flagged && patch && run < L) {
-      hist[t] = f;
-      run++;
-    } else if (!flagged) run = 0;
+    if (!flagged) {
+      run = 0;
+      continue;
+    }
+    if (!patch || t < patchFrom) continue;
+    if (run === 0) runStart = t;
+    if (++run > L) {
+      for (let i = runStart; i < t; i++) hist[i] = x[i]!;
+      patchFrom = t + 1;
+      run = 0;
+      rewinds++;
+      t = runStart - 1; // the loop's t++ rescores from runStart
+      continue;
+    }
+    hist[t] = f;
   }
   const flagged = flags.flatMap((f, i) => (f ? [i] : []));
   const nFit = flagged.filter((i) => i < fitEnd).length;
   notes.push(`fitted on points 0–${fitEnd - 1} (${cut} training and ${nVal} validation windows, ${h.epoch.length} epochs); ${flagged.length} of ${n - L} scored points flagged (${nFit} in the fitting span)`);
+  if (rewinds > 0) notes.push(`${rewinds} run(s) of more than ${L} flagged points were taken as changes of level and scored again without patching`);
 
   const result: AnomalyResult = {
     scores, flags, forecasts, residuals, flagged, threshold, lookback: L, fitEnd, fitResiduals, model, stepScale,
