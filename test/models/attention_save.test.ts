@@ -3,7 +3,7 @@
 // second output) so the loaded model predicts the same numbers.
 
 import { describe, it, expect, afterAll } from "vitest";
-import { layers, model, input, loadModel, Tensor, type SymbolicTensor } from "../../src/index.js";
+import { layers, model, input, loadModel, Tensor, type SymbolicTensor, type Functional } from "../../src/index.js";
 import { tempDir, removeTempDirs } from "./fixtures.js";
 import { randomTensor } from "../helpers/gradcheck.js";
 
@@ -39,7 +39,7 @@ describe("attention in a functional model", () => {
     expect(again.getLayer("luong").getConfig()).toEqual({ name: "luong", useScale: true, scoreMode: "concat", dropout: 0 });
     expect(again.getLayer("bahdanau").className).toBe("AdditiveAttention");
     const p1 = m.predict(xs) as unknown as Tensor[];
-    const p2 = again.predict(xs) as unknown as Tensor[];
+    const p2 = (again as Functional).predict(xs) as unknown as Tensor[];
     expect(p2.map((t) => t.shape)).toEqual([[6, 4, 2], [6, 4, 5]]);
     p1.forEach((t, k) => expect([...p2[k]!.data]).toEqual([...t.data]));
   });
