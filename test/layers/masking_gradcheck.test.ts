@@ -103,6 +103,24 @@ describe.each(KINDS)("%s with a mask", (kind) => {
   });
 });
 
+describe("dropout with a mask (training, fixed dropout masks)", () => {
+  it.each(KINDS)("%s: dropout and recurrentDropout 0.3, returnSequences", (kind) => {
+    const l = makeRecurrent(kind, H, { returnSequences: true, dropout: 0.3, recurrentDropout: 0.3 });
+    l.build([T, I]);
+    randomize(l, 14);
+    const mask = mixedMask();
+    const r = gradCheck({
+      x: randomTensor([B, T, I], 15),
+      forward: (inp) => { l.setRng(new Rng(1234)); l.inputMask = mask; return l.forward(inp, true); },
+      backward: (dy) => l.backward(dy),
+      params: params(l),
+      eps: EPS,
+    });
+    worst[`${kind} dropout`] = r.worst;
+    expectPass(r);
+  });
+});
+
 describe("peephole LSTM with a mask", () => {
   it.each([["returnSequences", true], ["last output goBackwards", false]] as const)("%s: weights (peephole included) and input", (name, seq) => {
     const l = layers.lstm({ units: H, peephole: true, returnSequences: seq, goBackwards: !seq });
