@@ -61,7 +61,7 @@ export const data = Object.freeze({
   regularizeSeries: dataModule.regularizeSeries, describeImputation: dataModule.describeImputation,
   // scalers, windows, splits
   MinMaxScaler: dataModule.MinMaxScaler, StandardScaler: dataModule.StandardScaler, scalerFromJSON: dataModule.scalerFromJSON,
-  makeWindows: dataModule.makeWindows, lastWindow: dataModule.lastWindow, sliceWindows: dataModule.sliceWindows,
+  makeWindows: dataModule.makeWindows, lastWindow: dataModule.lastWindow, sliceWindows: dataModule.sliceWindows, tbpttChunks: dataModule.tbpttChunks,
   splitChronological: dataModule.splitChronological,
   // text
   Tokenizer: dataModule.Tokenizer, padSequences: dataModule.padSequences, bagOfWords: dataModule.bagOfWords,
@@ -103,6 +103,7 @@ export declare namespace data {
   export type WindowData = dataModule.WindowData;
   export type WindowOptions = dataModule.WindowOptions;
   export type Windows = dataModule.Windows;
+  export type TbpttChunks = dataModule.TbpttChunks;
   export type IndexRange = dataModule.IndexRange;
   export type ChronologicalSplit = dataModule.ChronologicalSplit;
   export type SplitOptions = dataModule.SplitOptions;

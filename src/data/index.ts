@@ -27,6 +27,7 @@ export {
   type FeatureVector, type FeatureMatrix, type MinMaxScalerJSON, type StandardScalerJSON, type Scaler,
 } from "./scalers.js";
 export { makeWindows, lastWindow, sliceWindows, type WindowData, type WindowOptions, type Windows } from "./windows.js";
+export { tbpttChunks, type TbpttChunks } from "./chunks.js";
 export { splitChronological, type IndexRange, type ChronologicalSplit, type SplitOptions } from "./split.js";
 export {
   Tokenizer, padSequences, bagOfWords, CharVocabulary, sampleFromLogits, DEFAULT_FILTERS, PAD_ID, OOV_ID,

@@ -17,6 +17,20 @@ const releaseScratch = new FinalizationRegistry<{ backend: Backend; bufs: Map<st
 );
 
 let paramBudget: { left: number; limit: number } | null = null;
+let stepDepth = 0;
+
+/**
+ * Run `fn` with layers accepting a time axis of any length in place of the one they were built for
+ * (one step at a time: `predictStep`); every other axis is still checked.
+ */
+export function withStepMode<T>(fn: () => T): T {
+  stepDepth++;
+  try {
+    return fn();
+  } finally {
+    stepDepth--;
+  }
+}
 
 /**
  * Run `fn` (building layers) allowing at most `limit` parameters in all: a Param past the budget
@@ -321,7 +335,8 @@ export abstract class Layer {
     }
     const want = this.inputShape!;
     const got = x.shape.slice(1);
-    if (!shapesEqual(got, want)) {
+    const stepOk = stepDepth > 0 && got.length === want.length && want.length >= 1 && shapesEqual(got.slice(1), want.slice(1));
+    if (!stepOk && !shapesEqual(got, want)) {
       throw new ShapeError(`layer "${this.name}" (${this.className}) expects input of shape ${fmtShape([null, ...want])}, got ${fmtShape(x.shape)}`);
     }
   }

@@ -274,6 +274,19 @@ export class TerminateOnNaN implements Callback {
   readonly terminateOnNaN = true;
 }
 
+/**
+ * Resets the recurrent states of a stateful model at the start of every epoch (truncated BPTT over
+ * long sequences: within an epoch each batch continues the streams of the one before; a new epoch
+ * starts them again from zeros).
+ */
+export class ResetStates implements Callback {
+  model?: Model;
+  onEpochBegin(): void {
+    this.model?.resetStates();
+  }
+}
+
+export const resetStates = (): ResetStates => new ResetStates();
 export const earlyStopping = (args?: EarlyStoppingArgs): EarlyStopping => new EarlyStopping(args);
 export const modelCheckpoint = (args: ModelCheckpointArgs): ModelCheckpoint => new ModelCheckpoint(args);
 export const reduceLrOnPlateau = (args?: ReduceLrOnPlateauArgs): ReduceLrOnPlateau => new ReduceLrOnPlateau(args);

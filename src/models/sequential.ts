@@ -8,7 +8,7 @@ import { Layer, Input, RecurrentLayer, MultiInputLayer, LSTM, GRU, namePrefix, t
 import { Optimizer, type OptimizerConfig, type OptimizerName, type OptimizerState } from "../optim/optimizers.js";
 import { isCustomLoss, type CustomLoss, type LossName, type LossSpec } from "../kernels/losses.js";
 import { checkMetricArg, metricTracker, resolveLossName, valuesOf, type CustomMetric, type MetricArg, type MetricName, type MetricTracker } from "./metrics.js";
-import type { Param } from "../layers/layer.js";
+import { withStepMode, type Param } from "../layers/layer.js";
 import { type Callback, type Logs, TerminateOnNaN } from "./callbacks.js";
 import { ProgressLogger, defaultProgress, type ProgressRenderer, type RunContext, type TrainEnd } from "./progress.js";
 import { saveModel } from "./save.js";
@@ -985,6 +985,69 @@ export class Sequential extends Model {
   override predict(xIn: Data, args: PredictArgs = {}): Tensor {
     return super.predict(xIn, args) as Tensor;
   }
+
+  /**
+   * One step of online inference that keeps the recurrent states between calls (until
+   * `resetStates()`): x is one time step for each of B streams — [B, features] or [B, 1, features]
+   * (token ids: [B] or [B, 1]) — or a short run of steps [B, T, features]. Every recurrent layer
+   * starts from the states the previous call ended with (zeros at first), so a generator or a
+   * streaming detector feeds its output back step by step with the trained model itself. Returns
+   * the model's output for the last step given (an output with a time axis keeps it for [B, T, ...]
+   * input and drops it for input without one).
+   */
+  predictStep(xIn: Data): Tensor {
+    this.requireBuilt("predictStep");
+    const want = this.inputShapeValue!;
+    if (want.length < 1) throw new ConfigError("predictStep: the model has no time axis to step along");
+    let x = toTensor(xIn, "predictStep: x");
+    assertFinite(x, "predictStep: x");
+    const noTime = x.rank === want.length; // [B, F] for input [T, F]; [B] for ids [T]
+    if (noTime) x = x.reshape([x.shape[0]!, 1, ...x.shape.slice(1)]);
+    if (x.rank !== want.length + 1 || !shapesEqual(x.shape.slice(2), want.slice(1))) {
+      throw new ShapeError(`predictStep: x must be one step ${fmtShape([null, ...want.slice(1)])} or a run of steps ${fmtShape([null, null, ...want.slice(1)])} for a model whose input is ${fmtShape([null, ...want])}, got ${fmtShape(toTensor(xIn, "predictStep: x").shape)}`);
+    }
+    const B = x.shape[0]!;
+    if (this.stepBatch !== null && this.stepBatch !== B) {
+      throw new ShapeError(`predictStep: the states are for a batch of ${this.stepBatch} streams, got ${B}; call resetStates() to start a batch of ${B}`);
+    }
+    for (const l of this.layers) {
+      if (l instanceof RecurrentLayer) continue;
+      if (l.children().some((c) => c instanceof RecurrentLayer)) {
+        throw new ConfigError(`predictStep: layer "${l.name}" (${l.className}) reads whole sequences (a backward direction needs the future); a model stepped in time has plain recurrent layers`);
+      }
+    }
+    const y = withStepMode(() => {
+      let h = x;
+      let mask: Float32Array | null = null;
+      for (const l of this.layers) {
+        l.inputMask = mask;
+        if (l instanceof RecurrentLayer) {
+          const r = l.forwardWithState(h, false, this.stepStates.get(l));
+          this.stepStates.set(l, r.states);
+          h = r.output;
+        } else {
+          h = l.forward(h, false);
+        }
+        mask = l.computeOutputMask();
+      }
+      return h;
+    });
+    this.stepBatch = B;
+    const out = new Tensor(y.data.slice(), y.shape);
+    const last = this.layers[this.layers.length - 1]!;
+    // an output with a time axis: keep the last step's when x came without one
+    if (noTime && last.outputShape && last.outputShape.length >= 2 && out.rank >= 3 && out.shape[1] === 1) return out.reshape([B, ...out.shape.slice(2)]);
+    return out;
+  }
+
+  override resetStates(): void {
+    super.resetStates();
+    this.stepStates.clear();
+    this.stepBatch = null;
+  }
+
+  private readonly stepStates = new Map<Layer, Tensor[]>();
+  private stepBatch: number | null = null;
 
   /** Per-sample output shape, once built. */
   get outputShape(): number[] | null {
