@@ -274,6 +274,7 @@ export async function detectAnomalies(values: ArrayLike<number>, opts: AnomalyOp
   const rule = opts.rule ?? "mad";
   if (rule === "mad" && opts.quantile !== undefined) throw new ConfigError(`detectAnomalies: quantile applies to rule "quantile", not "mad"; pass rule: "quantile" or drop quantile`);
   if (rule === "quantile" && opts.k !== undefined) throw new ConfigError(`detectAnomalies: k applies to rule "mad", not "quantile"; pass rule: "mad" or drop k`);
+  if (opts.fitEnd !== undefined && opts.fitFraction !== undefined) throw new ConfigError("detectAnomalies: fitEnd and fitFraction both say where the fitting span ends; give one");
   for (let i = 0; i < n; i++) {
     if (!Number.isFinite(values[i])) throw new DataError(`detectAnomalies: values[${i}] is ${String(values[i])}; every value must be a finite number`);
   }

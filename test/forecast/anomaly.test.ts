@@ -214,6 +214,8 @@ describe("bad input: clear errors", () => {
     await expect(detectAnomalies(s(), { rule: "quantile", k: 3 })).rejects.toThrow(/k applies to rule "mad", not "quantile"/);
     await expect(detectAnomalies(s(), { rule: "zscore" as never })).rejects.toThrow(/rule must be one of mad, quantile, got "zscore"/);
     await expect(detectAnomalies(s(), { lookbak: 7 } as never)).rejects.toThrow(/unknown option 'lookbak' — did you mean 'lookback'\?/);
+    await expect(detectAnomalies(s(), { fitEnd: 100, fitFraction: 0.5 })).rejects.toThrow(/fitEnd and fitFraction both say where the fitting span ends; give one/);
+    await expect(detectAnomalies(s(), { fitFraction: 1 })).rejects.toThrow(/fitFraction must be a share between 0 and 1 \(exclusive\), got 1/);
   });
 
   it("a non-finite value names its index", async () => {
