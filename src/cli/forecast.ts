@@ -7,6 +7,8 @@ import { futureCsv } from "../forecast/saved.js";
 import { forecast, type ForecastOptions, type ForecastResult, type ModelPreset } from "../forecast/index.js";
 import type { Frequency, Aggregation } from "../data/index.js";
 import type { TransformChoice } from "../forecast/transforms.js";
+import { readCovariates, hasCovariates, type CalendarChoice, type CovariateOptions } from "../forecast/covariates.js";
+import { DEFAULT_HORIZON } from "../forecast/forecaster.js";
 import { metricsTable, asciiChart, coverageLine } from "./terminal.js";
 import { writeReport } from "../report/html.js";
 import { prepareOutDir, outPath } from "./out.js";
@@ -31,6 +33,11 @@ export interface ForecastCliOptions {
   model?: ModelPreset | "esrnn";
   strategy?: "direct" | "recursive";
   transform?: TransformChoice;
+  /** Past feature columns (their lags enter the windows). */
+  features?: string[];
+  /** Known-future columns, with values for the horizon in rows after the last target value. */
+  future?: string[];
+  calendar?: CalendarChoice;
   epochs?: number;
   seed?: number;
   out?: string;
@@ -49,6 +56,7 @@ export function forecastJson(r: ForecastResult): Record<string, unknown> {
     season: r.season,
     model: r.model,
     transform: r.transform,
+    ...(r.covariates ? { covariates: r.covariates } : {}),
     ...(r.transformSelection ? { transformSelection: r.transformSelection } : {}),
     oneShot: r.oneShot,
     rolling: r.rolling,
@@ -92,15 +100,29 @@ export async function runForecast(csv: string | undefined, opts: ForecastCliOpti
     (opts.json ? process.stderr : process.stdout).write(s + "\n");
   };
   if (opts.out) prepareOutDir(opts.out, opts.force); // refuse before hours of training, not after
-  const series = loadSeries(path, load);
+  const covOpts: CovariateOptions = {
+    ...(opts.features?.length ? { features: opts.features } : {}),
+    ...(opts.future?.length ? { future: opts.future } : {}),
+    ...(opts.calendar ? { calendar: opts.calendar } : {}),
+  };
+  const withCov = hasCovariates(covOpts);
+  // Rows past the last target value may carry only known-future covariates.
+  const series = loadSeries(path, covOpts.future ? { ...load, dropTrailingMissing: true } : load);
+  const covariates = withCov
+    ? readCovariates(path, covOpts, {
+        ...(load.date !== undefined ? { date: load.date } : {}), ...(load.where ? { where: load.where } : {}),
+        freq: series.freq, agg: opts.agg, dates: series.dates, horizon: opts.horizon ?? DEFAULT_HORIZON[series.freq],
+      })
+    : undefined;
   if (bundled) say(`No CSV given: forecasting the bundled Seattle weather (data/weather.csv, from vega-datasets).`);
   for (const n of series.notes) say(`• ${n}`);
+  for (const n of covariates?.notes ?? []) say(`• ${n}`);
 
   const result = await forecast(
-    { name: series.name, dates: series.dates, values: series.values, freq: series.freq, imputed: series.imputed },
+    { name: series.name, dates: series.dates, values: series.values, freq: series.freq, imputed: series.imputed, ...(covariates ? { covariates } : {}) },
     {
       horizon: opts.horizon, lookback: opts.lookback, season: opts.season, testSize: opts.testSize,
-      model: opts.model, strategy: opts.strategy, transform: opts.transform, epochs: opts.epochs, seed: opts.seed,
+      model: opts.model, strategy: opts.strategy, transform: opts.transform, ...(withCov ? { covariates: covOpts } : {}), epochs: opts.epochs, seed: opts.seed,
       ...trainingProgress(opts),
     },
   );
@@ -130,7 +152,7 @@ export async function runForecast(csv: string | undefined, opts: ForecastCliOpti
     writeFileAtomic(outPath(dir, "metrics.json"), JSON.stringify({ ...doc, source: series.source, freq: series.freq, imputed: series.imputed, notes: [...series.notes, ...result.notes] }, null, 2) + "\n");
     // The whole forecaster (every network and its preprocessing): `recurrent predict <dir>` and
     // loadForecaster(<dir>/model) give forecast.csv again, byte for byte.
-    result.forecaster.source = { csv: resolve(path), options: { ...load, agg: opts.agg } };
+    result.forecaster.source = { csv: resolve(path), options: { ...load, agg: opts.agg }, ...(withCov ? { covariates: covOpts } : {}) };
     await result.forecaster.save(outPath(dir, "model"));
     await writeReport(outPath(dir, "report.html"), result.report);
     say(`\nWrote ${dir}/forecast.csv, metrics.json, model/ (the forecaster: ${result.forecaster.models.length} networks and their preprocessing) and report.html`);

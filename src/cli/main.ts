@@ -85,6 +85,9 @@ export function buildProgram(): Command {
     .option("--season <n>", "season length in periods (default: 7 daily, 52 weekly, 12 monthly, 4 quarterly, 1 yearly)", positiveInt("--season"))
     .addOption(new Option("--model <preset>", "model preset, or esrnn (exponential smoothing + LSTM); default: the LSTM or the ES-RNN, whichever backtests better").choices(["lstm", "stacked-lstm", "gru", "bilstm-seq2seq", "esrnn"]))
     .addOption(new Option("--strategy <s>", "multi-step strategy").choices(["direct", "recursive"]))
+    .option("--features <a,b>", "past covariate columns beside the target; their lags enter the windows", (v: string) => v.split(",").map((c) => c.trim()).filter(Boolean))
+    .option("--future <a,b>", "known-future covariate columns (holidays, events) with values for the horizon in rows after the last target value", (v: string) => v.split(",").map((c) => c.trim()).filter(Boolean))
+    .addOption(new Option("--calendar <c>", "calendar covariates from the dates, known for the horizon: month or dayofweek (cyclic), auto (by frequency) or none").choices(["none", "auto", "month", "dayofweek"]))
     .addOption(new Option("--transform <t>", "transform of the values before the networks: auto (chosen per series on the validation), none, log, boxcox, diff, sdiff").choices(["auto", "none", "log", "boxcox", "diff", "sdiff"]))
     .option("--epochs <n>", "maximum training epochs (early stopping may end sooner)", positiveInt("--epochs"))
     .option("--seed <n>", "random seed (a non-negative integer)", (v) => {

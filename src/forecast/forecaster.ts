@@ -45,9 +45,10 @@ export interface ForecastOptions {
   strategy?: Strategy;
   /**
    * The values' transform before the networks see them: "none", "log", "boxcox" (λ by Guerrero's
-   * method), "diff" (first differences), "sdiff" (seasonal differences), or "auto" (default): the
-   * candidate with the lowest error on the rolling-origin validation of the training span
-   * (none, log and boxcox for positive series, diff; see transforms.ts).
+   * method), "diff" (first differences), "sdiff" (seasonal differences), or "auto": the candidate
+   * with the lowest error on the rolling-origin validation of the training span (none, log and
+   * boxcox for positive series, diff; see transforms.ts). Default "none": on the suite, auto's
+   * choice did not beat it on average (docs/forecasting.md#transforms).
    */
   transform?: TransformChoice;
   /**
@@ -182,7 +183,7 @@ export function resolveOptions(n: number, freq: Frequency, opts: ForecastOptions
   if (strategy !== "direct" && strategy !== "recursive") throw new ConfigError(`forecast: unknown strategy "${String(strategy)}"; choose direct or recursive`);
   const season = opts.season ?? seasonLength(freq);
   const horizon = opts.horizon ?? DEFAULT_HORIZON[freq];
-  const transform = checkTransformChoice(opts.transform ?? "auto");
+  const transform = checkTransformChoice(opts.transform ?? "none");
   // Differences leave fewer values to window: the planning counts them.
   const lag = transform === "diff" ? 1 : transform === "sdiff" ? season : 0;
   const outputs = strategy === "direct" ? horizon : 1;

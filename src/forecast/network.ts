@@ -38,6 +38,8 @@ export interface NetworkSpec {
    * and undone on the forecasts; absent means none.
    */
   valueTransform?: SeriesTransform;
+  /** Covariate channels beside the values (see {@link CovariateInputs}); absent or 0: none. */
+  covariates?: number;
   verbose: 0 | 1 | 2;
   /** Draws the training of each network, told which of the ensemble it is; default the host's. */
   progress?: ProgressRenderer;
@@ -56,6 +58,37 @@ export const MIN_WINDOWS = 8;
  * (2284 weeks) took 111 s to backtest with all 1780 windows.
  */
 export const MAX_WINDOWS = 1000;
+
+/**
+ * Covariates as network inputs, already scaled, aligned on the series' indices (index 0 = the
+ * first value): `past` channels are read at each window step's own time (their lags enter the
+ * window, never past the origin); `known` channels (known in advance: calendar, planned events)
+ * are read H steps later, so the window's last H steps carry the horizon's values. A `known`
+ * channel must reach H values past the end of the history it forecasts from.
+ */
+export interface CovariateInputs {
+  past: ArrayLike<number>[];
+  known: ArrayLike<number>[];
+}
+
+/** Channels of covariates (0 when none). */
+export function covariateCount(cov: CovariateInputs | undefined): number {
+  return cov ? cov.past.length + cov.known.length : 0;
+}
+
+/**
+ * Writes the covariate channels 1… of the window whose last step is series index `last` into
+ * `out` (stride C per step): past ones at each step's index, known ones H steps ahead.
+ */
+function writeCovariates(cov: CovariateInputs | undefined, last: number, L: number, H: number, C: number, out: Float32Array, off: number): void {
+  if (!cov) return;
+  for (let j = 0; j < L; j++) {
+    const t = last - L + 1 + j;
+    let c = 1;
+    for (const p of cov.past) out[off + j * C + c++] = p[t]!;
+    for (const k of cov.known) out[off + j * C + c++] = k[t + H]!;
+  }
+}
 
 /** How values become network inputs: the seasonal profile (if any) and the scale. */
 export interface Transform {
@@ -96,7 +129,7 @@ function refreshProfile(history: Float64Array, season: number, p: SeasonalProfil
 }
 
 /** Writes the window of z ending at index o (inclusive) into out, normalised; returns the anchor. */
-function writeWindow(z: Float64Array, o: number, L: number, anchor: Anchor, scale: number, out: Float32Array, off: number): number {
+function writeWindow(z: Float64Array, o: number, L: number, anchor: Anchor, scale: number, out: Float32Array, off: number, C = 1): number {
   let ref: number;
   if (anchor === "last") ref = z[o]!;
   else {
@@ -104,7 +137,7 @@ function writeWindow(z: Float64Array, o: number, L: number, anchor: Anchor, scal
     for (let t = o - L + 1; t <= o; t++) ref += z[t]!;
     ref /= L;
   }
-  for (let j = 0; j < L; j++) out[off + j] = (z[o - L + 1 + j]! - ref) / scale;
+  for (let j = 0; j < L; j++) out[off + j * C] = (z[o - L + 1 + j]! - ref) / scale;
   return ref;
 }
 
@@ -140,9 +173,11 @@ export class NetworkEnsemble {
    * long on every window, with no validation (a refit); otherwise the most recent windows are
    * held out for early stopping with the best weights restored.
    */
-  static async fit(train: Float64Array, spec: NetworkSpec, refit?: { transform: Transform; epochs: number[] }): Promise<NetworkEnsemble> {
+  static async fit(
+    train: Float64Array, spec: NetworkSpec, refit?: { transform: Transform; epochs: number[] }, cov?: CovariateInputs,
+  ): Promise<NetworkEnsemble> {
     const e = new NetworkEnsemble(spec, { profile: null, scale: 1 }, [], undefined);
-    return e.train(train, spec.ensemble, refit);
+    return e.train(train, spec.ensemble, refit, false, cov);
   }
 
   /**
@@ -150,14 +185,17 @@ export class NetworkEnsemble {
    * trained together), trained on the same series `train` with the same transform: a selection
    * can train two members per candidate and complete only the winner.
    */
-  extend(train: Float64Array, count: number): Promise<NetworkEnsemble> {
-    return this.train(train, count, undefined, true);
+  extend(train: Float64Array, count: number, cov?: CovariateInputs): Promise<NetworkEnsemble> {
+    return this.train(train, count, undefined, true, cov);
   }
 
   private async train(
-    train: Float64Array, count: number, refit?: { transform: Transform; epochs: number[] }, extending = false,
+    train: Float64Array, count: number, refit?: { transform: Transform; epochs: number[] }, extending = false, cov?: CovariateInputs,
   ): Promise<NetworkEnsemble> {
-    const spec = { ...this.spec, ensemble: count };
+    const spec = { ...this.spec, ensemble: count, covariates: covariateCount(cov) };
+    if (spec.covariates > 0 && spec.strategy !== "direct") {
+      throw new ConfigError(`covariates need the direct strategy (the recursive one would need each step's covariates fed back); drop --strategy recursive`);
+    }
     if (spec.strategy !== "direct" && spec.strategy !== "recursive") {
       throw new ConfigError(`unknown strategy "${String(spec.strategy)}"; choose direct or recursive`);
     }
@@ -184,21 +222,24 @@ export class NetworkEnsemble {
     const nVal = refit ? 0 : Math.max(1, Math.round(N * VALIDATION_FRACTION));
     const cut = N - nVal;
     const ySample = spec.preset === "bilstm-seq2seq" ? [outH, 1] : [outH];
+    const C = 1 + spec.covariates;
     const windows = new Map<Anchor, Tensor[]>();
     const tensorsFor = (anchor: Anchor): Tensor[] => {
       let w = windows.get(anchor);
       if (w) return w;
-      const X = new Float32Array(N * L); // [N, L, 1]
+      const X = new Float32Array(N * L * C); // [N, L, C]
       const Y = new Float32Array(N * outH); // [N, outH] (or [N, outH, 1])
       for (let i = 0; i < N; i++) {
         const o = L - 1 + first + i;
-        const ref = writeWindow(z, o, L, anchor, transform.scale, X, i * L);
+        const ref = writeWindow(z, o, L, anchor, transform.scale, X, i * L * C, C);
+        // z index o is series index o + lag.
+        writeCovariates(cov, o + lag, L, spec.horizon, C, X, i * L * C);
         for (let h = 0; h < outH; h++) Y[i * outH + h] = (z[o + 1 + h]! - ref) / transform.scale;
       }
       w = [
-        new Tensor(X.slice(0, cut * L), [cut, L, 1]),
+        new Tensor(X.slice(0, cut * L * C), [cut, L, C]),
         new Tensor(Y.slice(0, cut * outH), [cut, ...ySample]),
-        new Tensor(X.slice(cut * L), [nVal, L, 1]),
+        new Tensor(X.slice(cut * L * C), [nVal, L, C]),
         new Tensor(Y.slice(cut * outH), [nVal, ...ySample]),
       ];
       windows.set(anchor, w);
@@ -210,7 +251,7 @@ export class NetworkEnsemble {
       // Even members anchor on the last value, odd ones on the window mean.
       const anchor: Anchor = k % 2 === 0 ? "last" : "mean";
       const [xt, yt, xv, yv] = tensorsFor(anchor);
-      const model = buildPreset(spec.preset, { lookback: L, outputs: outH, seed: spec.seed + k });
+      const model = buildPreset(spec.preset, { lookback: L, features: C, outputs: outH, seed: spec.seed + k });
       const cbs: Callback[] = [];
       const stopper = refit ? null : earlyStopping({ monitor: "val_loss", patience: spec.patience, restoreBestWeights: true });
       if (stopper) cbs.push(stopper);
@@ -241,33 +282,43 @@ export class NetworkEnsemble {
   }
 
   /** The same recipe trained on `values` (e.g. the whole series) for each member's best epoch count. */
-  refit(values: Float64Array): Promise<NetworkEnsemble> {
-    return NetworkEnsemble.fit(values, this.spec, { transform: this.transform, epochs: this.members.map((m) => m.epochs) });
+  refit(values: Float64Array, cov?: CovariateInputs): Promise<NetworkEnsemble> {
+    return NetworkEnsemble.fit(values, this.spec, { transform: this.transform, epochs: this.members.map((m) => m.epochs) }, cov);
   }
 
   /** H values after the end of `history`, using nothing but `history`. */
-  forecast(history: Float64Array): number[] {
+  forecast(history: Float64Array, cov?: CovariateInputs): number[] {
     const L = this.spec.lookback;
     const lag = transformLag(this.spec.valueTransform);
     if (history.length < L + lag) {
       throw new DataError(`forecast: the history has ${history.length} values; the lookback needs ${L + lag}` + (lag > 0 ? ` (${L} after differencing at lag ${lag})` : ""));
     }
+    if (covariateCount(cov) !== (this.spec.covariates ?? 0)) {
+      throw new DataError(`forecast: the networks take ${this.spec.covariates ?? 0} covariate(s), but ${covariateCount(cov)} were given`);
+    }
+    for (const k of cov?.known ?? []) {
+      if (k.length < history.length + this.spec.horizon) {
+        throw new DataError(`forecast: a known-future covariate has ${k.length} values; ${history.length + this.spec.horizon} are needed (the history and ${this.spec.horizon} steps past it)`);
+      }
+    }
     const g = applyTransform(this.spec.valueTransform, history);
-    return invertForecast(this.spec.valueTransform, history, this.forecastTransformed(g));
+    return invertForecast(this.spec.valueTransform, history, this.forecastTransformed(g, cov, lag));
   }
 
   /** H values of the transformed series after the end of `g` (the transformed history). */
-  private forecastTransformed(g: Float64Array): number[] {
+  private forecastTransformed(g: Float64Array, cov: CovariateInputs | undefined, lag: number): number[] {
     const { lookback: L, horizon: H, season } = this.spec;
     const profile = refreshProfile(g, season, this.transform.profile);
     const z = deseasonalize(g, profile);
     const n = z.length;
     const scale = this.transform.scale;
-    const x = new Float32Array(L);
+    const C = 1 + (this.spec.covariates ?? 0);
+    const x = new Float32Array(L * C);
+    writeCovariates(cov, n - 1 + lag, L, H, C, x, 0);
     const perMember = this.members.map((m) => {
       if (this.spec.strategy === "direct") {
-        const ref = writeWindow(z, n - 1, L, m.anchor, scale, x, 0);
-        const y = m.model.predict(new Tensor(x, [1, L, 1])).data;
+        const ref = writeWindow(z, n - 1, L, m.anchor, scale, x, 0, C);
+        const y = m.model.predict(new Tensor(x, [1, L, C])).data;
         return Array.from({ length: H }, (_, h) => y[h]! * scale + ref);
       }
       // Recursive: feed each one-step forecast back as the newest input.

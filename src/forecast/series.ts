@@ -51,6 +51,11 @@ export interface LoadSeriesOptions {
    * them as missing values. Either way they are counted in `notes`.
    */
   nonFinite?: NonFiniteAction;
+  /**
+   * Drop the periods after the last one with a target value (rows that carry only known-future
+   * covariates, e.g. next month's holidays) instead of refusing or imputing them. Default false.
+   */
+  dropTrailingMissing?: boolean;
 }
 
 export interface LoadedSeries {
@@ -387,6 +392,17 @@ function loadFrom(chunks: Iterable<Uint8Array>, source: string, opts: LoadSeries
       l[k] = lines.get(i);
     }
     series = { source, dates: d, columns: [p.name], values: [v], lines: l };
+  }
+  if (opts.dropTrailingMissing) {
+    const v = series.values[0]!;
+    let end = v.length;
+    while (end > 0 && Number.isNaN(v[end - 1]!)) end--;
+    if (end < v.length) {
+      if (end < 2) throw new DataError(`${source}: only ${end} period(s) with a target value`);
+      notes.push(`${v.length - end} period(s) after the last target value (${formatDate(series.dates[end - 1]!)}) left out: they carry only covariates`);
+      missingCells -= Math.min(missingCells, v.length - end);
+      series = { ...series, dates: series.dates.slice(0, end), values: [v.slice(0, end)], lines: series.lines.slice(0, end) };
+    }
   }
   if (missingCells > 0) notes.push(`${missingCells} row(s) with a missing value`);
 

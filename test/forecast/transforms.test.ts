@@ -110,7 +110,7 @@ describe("forecast() with transforms", () => {
     // Exponential growth with a multiplicative season: the log scale makes it additive.
     const s = synthetic(96, { trend: 0, amplitude: 0, noise: 0, seed: 3 });
     const values = s.values.map((_, t) => 50 * Math.exp(0.03 * t) * (1 + 0.25 * Math.sin((2 * Math.PI * t) / 12)) * (1 + 0.01 * Math.sin(7 * t)));
-    const r = await forecast({ ...s, values }, { horizon: 6, epochs: 30, ensemble: 2, seed: 5 });
+    const r = await forecast({ ...s, values }, { horizon: 6, epochs: 30, ensemble: 2, seed: 5, transform: "auto", model: "lstm" });
     const sel = r.transformSelection!;
     // λ of an exponential series is near 0: boxcox would repeat log, so it is not a candidate.
     expect(Math.abs(guerreroLambda(values.slice(0, 72), 12))).toBeLessThan(0.1);
@@ -131,7 +131,7 @@ describe("forecast() with transforms", () => {
 
   it("diff forecasts a pure trend exactly where none must extrapolate, and is saved, loaded and reproduced", async () => {
     const s = synthetic(80, { trend: 1, amplitude: 0, noise: 0.01, seed: 2 });
-    const r = await forecast(s, { horizon: 6, epochs: 40, ensemble: 2, transform: "diff", seed: 1 });
+    const r = await forecast(s, { horizon: 6, epochs: 40, ensemble: 2, transform: "diff", seed: 1, model: "lstm" });
     expect(r.transform).toBe("diff");
     expect(r.transformSelection).toBeUndefined();
     // Differences of a line are constant: the forecast continues the line to within a few noise sds.
@@ -151,7 +151,7 @@ describe("forecast() with transforms", () => {
     const run = join(out, "run");
     const csv = join(out, "air.csv");
     writeFileSync(csv, "date,value\n" + air.dates.map((d, i) => `${d},${air.values[i]}`).join("\n") + "\n");
-    const f = await cli("forecast", csv, "--transform", "log", "--epochs", "20", "--horizon", "12", "--json", "--quiet", "--out", run);
+    const f = await cli("forecast", csv, "--model", "lstm", "--transform", "log", "--epochs", "20", "--horizon", "12", "--json", "--quiet", "--out", run);
     expect(f.code).toBe(0);
     const doc = JSON.parse(f.out);
     expect(doc.transform).toBe("log");
