@@ -25,6 +25,7 @@ const SCORE_MODES: readonly AttentionScoreMode[] = ["dot", "concat"];
 const ATTENTION = options({ ...layerArgsShape, useScale: bool().optional(), scoreMode: oneOf(SCORE_MODES).optional(), dropout: rate().optional() });
 const ADDITIVE = options({ ...layerArgsShape, useScale: bool().optional(), dropout: rate().optional() });
 
+/** Options of `layers.attention` (Keras's `Attention`). */
 export interface AttentionArgs extends LayerArgs {
   /** Learn a scalar `scale` (shape [], initialised to 1) that multiplies the scores. Default false. */
   useScale?: boolean;
@@ -34,6 +35,7 @@ export interface AttentionArgs extends LayerArgs {
   dropout?: number;
 }
 
+/** Options of `layers.additiveAttention` (Keras's `AdditiveAttention`). */
 export interface AdditiveAttentionArgs extends LayerArgs {
   /** Learn a per-feature `scale` [dim] (glorot-uniform) that weighs the tanh terms. Default true. */
   useScale?: boolean;
@@ -62,7 +64,9 @@ interface Cache {
  * weighted sum of values and their backward. Subclasses give the scores and their gradients.
  */
 abstract class ScoredAttention extends MultiInputLayer {
+  /** Whether the scores are scaled by a learned weight. */
   readonly useScale: boolean;
+  /** Fraction of the attention weights dropped in training. */
   readonly dropout: number;
   protected Tq = 0;
   protected Tv = 0;
@@ -283,6 +287,7 @@ abstract class ScoredAttention extends MultiInputLayer {
  */
 export class Attention extends ScoredAttention {
   readonly className: string = "Attention";
+  /** "dot" or "concat". */
   readonly scoreMode: AttentionScoreMode;
 
   constructor(args: AttentionArgs = {}) {
