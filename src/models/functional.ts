@@ -14,7 +14,7 @@
 import { Tensor, toTensor, assertFinite, sizeOf, shapesEqual, type NestedArray } from "../tensor/tensor.js";
 import { ConfigError, ShapeError, fmtShape } from "../tensor/errors.js";
 import { Layer, MultiInputLayer, LSTM, GRU, SymbolicTensor, type LstmInternals, type GruInternals } from "../layers/index.js";
-import type { LayerCall } from "../layers/symbolic.js";
+import type { LayerCall, CallArgs } from "../layers/symbolic.js";
 import { isCustomLoss, type CustomLoss, type LossSpec } from "../kernels/losses.js";
 import { metricTracker, type MetricTracker } from "./metrics.js";
 import {
@@ -45,7 +45,7 @@ export type TensorRef = ["input", number] | ["call", number, number];
 export interface GraphJson {
   inputs: { name: string; shape: number[] }[];
   /** Layer calls in topological order: the layer (index into `layers`), its inputs, its options. */
-  calls: { layer: number; inputs: TensorRef[]; args?: { initialStates?: number; returnAttentionScores?: boolean } }[];
+  calls: { layer: number; inputs: TensorRef[]; args?: CallArgs }[];
   outputs: TensorRef[];
 }
 

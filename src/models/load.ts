@@ -49,7 +49,7 @@ const GRAPH = z.object({
   calls: z.array(z.object({
     layer: nonNegativeInt(),
     inputs: z.array(TENSOR_REF, { error: "must be a list of tensor references" }).min(1),
-    args: z.object({ initialStates: nonNegativeInt().optional(), returnAttentionScores: z.boolean().optional() }, { error: "must be { initialStates?, returnAttentionScores? }" }).strict().optional(),
+    args: z.object({ initialStates: nonNegativeInt().optional(), returnAttentionScores: z.boolean().optional(), useCausalMask: z.boolean().optional() }, { error: "must be { initialStates?, returnAttentionScores?, useCausalMask? }" }).strict().optional(),
   }, { error: "must be { layer, inputs, args? }" }), { error: "must be a list of layer calls" }).min(1),
   outputs: z.array(TENSOR_REF, { error: "must be a list of tensor references" }).min(1),
 }, { error: "must be { inputs, calls, outputs }" });
@@ -268,6 +268,7 @@ function rebuildGraph(graph: GraphJson, layers: Layer[], seed: number, name: str
       const out = layer.apply(n ? ins.slice(0, ins.length - n) : ins.length === 1 ? ins[0]! : ins, {
         ...(n ? { initialState: ins.slice(ins.length - n) } : {}),
         ...(c.args?.returnAttentionScores !== undefined ? { returnAttentionScores: c.args.returnAttentionScores } : {}),
+        ...(c.args?.useCausalMask !== undefined ? { useCausalMask: c.args.useCausalMask } : {}),
       });
       made.push(Array.isArray(out) ? out : [out]);
     } catch (e) {
