@@ -9,8 +9,9 @@
 // Methods: naive, seasonal naive, drift (src/forecast/baselines.ts); ses, holt, damped (on the
 // M4-style seasonally adjusted series), ets (automatic, AICc), theta, comb
 // (src/forecast/stats); and recurrent's default forecaster, forecast() with its defaults and
-// the suite's horizon, whose 80 % and 95 % split-conformal intervals are checked against the
-// actual values of every origin (a coverage table after the sMAPE one). recurrent is CPU-heavy: --recurrent-budget stops starting new series once
+// the suite's horizon (the LSTM ensemble or the ES-RNN, whichever its own backtest prefers: the
+// coverage table names the choice per origin), whose 80 % and 95 % split-conformal intervals are
+// checked against the actual values of every origin (a coverage table after the sMAPE one). recurrent is CPU-heavy: --recurrent-budget stops starting new series once
 // that many minutes have gone to it; series it did not run are reported as such, never filled in.
 
 import { writeFileSync, mkdirSync } from "node:fs";
@@ -49,14 +50,16 @@ const onlyMethods = opt.methods ? String(opt.methods).split(",") : null;
 const names = [...Object.keys(METHODS), ...(runRecurrent ? ["recurrent"] : [])].filter((k) => !onlyMethods || onlyMethods.includes(k));
 
 const toMs = (d) => Date.parse(`${d}T00:00:00Z`);
-// Intervals of recurrent's future forecasts, by series and origin (history length).
+// recurrent's calls by series and origin (history length): the future with its intervals, the
+// model that made it (the LSTM or the ES-RNN, as forecast() chose) and its own backtest forecasts
+// (saved with --out, so other interval rules can be scored on the same run).
 const intervalsBySeries = {};
 function recurrentFn(s) {
   const iv = (intervalsBySeries[s.name] = {});
   return async (history, h) => {
     const dates = s.dates.slice(0, history.length).map(toMs);
     const r = await forecast({ name: s.name, dates, values: history, freq: s.freq }, { horizon: h, verbose: 0 });
-    iv[history.length] = r.future;
+    iv[history.length] = { future: r.future, model: r.model, rolling: r.rolling, intervals: { pooled: r.intervals.pooled, exact: r.intervals.exact, origins: r.intervals.origins } };
     return r.future.map((p) => p.value);
   };
 }
@@ -65,7 +68,7 @@ function coverageOf(s) {
   const iv = intervalsBySeries[s.name];
   if (!iv) return null;
   let in80 = 0, in95 = 0, k = 0;
-  for (const [len, future] of Object.entries(iv)) {
+  for (const [len, { future }] of Object.entries(iv)) {
     future.forEach((p, h) => {
       const y = s.values[Number(len) + h];
       if (y === undefined || p.lo80 === undefined) return;
@@ -74,7 +77,8 @@ function coverageOf(s) {
       if (y >= p.lo95 && y <= p.hi95) in95++;
     });
   }
-  return k > 0 ? { c80: (100 * in80) / k, c95: (100 * in95) / k, n: k } : null;
+  const models = Object.values(iv).map((c) => c.model).join("/");
+  return k > 0 ? { c80: (100 * in80) / k, c95: (100 * in95) / k, n: k, models } : null;
 }
 
 const t0 = performance.now();
@@ -103,10 +107,13 @@ for (const s of suite) {
     timeMs[k] += dt;
     if (k === "recurrent") recurrentMs += dt;
   }
-  if (typeof row.scores.recurrent?.mase === "number") row.coverage = coverageOf(s);
+  if (typeof row.scores.recurrent?.mase === "number") {
+    row.coverage = coverageOf(s);
+    row.recurrentCalls = intervalsBySeries[s.name];
+  }
   rows.push(row);
   log(`${s.name}: ` + names.map((k) => `${k} ${row.scores[k]?.mase?.toFixed(3) ?? "-"}`).join("  ") +
-    (row.coverage ? `  coverage 80% ${row.coverage.c80.toFixed(1)} 95% ${row.coverage.c95.toFixed(1)} (${row.coverage.n} values)` : ""));
+    (row.coverage ? `  coverage 80% ${row.coverage.c80.toFixed(1)} 95% ${row.coverage.c95.toFixed(1)} (${row.coverage.n} values; ${row.coverage.models})` : ""));
 }
 const wall = (performance.now() - t0) / 1000;
 
@@ -135,13 +142,13 @@ console.log(`## MASE (M4 definition; mean over origins)\n\n${table("mase", f3)}\
 console.log(`## sMAPE (0–200, over every forecast value)\n\n${table("smape", f2)}\n`);
 const covered = rows.filter((r) => r.coverage);
 if (covered.length > 0) {
-  const lines = ["| series | freq | H×k | values | 80 % interval | 95 % interval |", "|---|---|---:|---:|---:|---:|"];
-  for (const r of covered) lines.push(`| ${r.name} | ${r.freq} | ${r.horizon}×${r.origins} | ${r.coverage.n} | ${r.coverage.c80.toFixed(1)} | ${r.coverage.c95.toFixed(1)} |`);
+  const lines = ["| series | freq | H×k | model per origin | values | 80 % interval | 95 % interval |", "|---|---|---:|---|---:|---:|---:|"];
+  for (const r of covered) lines.push(`| ${r.name} | ${r.freq} | ${r.horizon}×${r.origins} | ${r.coverage.models} | ${r.coverage.n} | ${r.coverage.c80.toFixed(1)} | ${r.coverage.c95.toFixed(1)} |`);
   const mean = (k) => covered.reduce((a, r) => a + r.coverage[k], 0) / covered.length;
   const n = covered.reduce((a, r) => a + r.coverage.n, 0);
   const pooled = (k) => covered.reduce((a, r) => a + (r.coverage[k] * r.coverage.n) / 100, 0) / n * 100;
-  lines.push(`| **mean over series** | | | ${n} | ${mean("c80").toFixed(1)} | ${mean("c95").toFixed(1)} |`);
-  lines.push(`| **pooled over values** | | | ${n} | ${pooled("c80").toFixed(1)} | ${pooled("c95").toFixed(1)} |`);
+  lines.push(`| **mean over series** | | | | ${n} | ${mean("c80").toFixed(1)} | ${mean("c95").toFixed(1)} |`);
+  lines.push(`| **pooled over values** | | | | ${n} | ${pooled("c80").toFixed(1)} | ${pooled("c95").toFixed(1)} |`);
   console.log(`## recurrent's interval coverage (% of forecast values inside)\n\n${lines.join("\n")}\n`);
 }
 console.log(`Wall time ${wall.toFixed(1)} s; per method (s): ${names.map((k) => `${k} ${(timeMs[k] / 1000).toFixed(1)}`).join(", ")}`);

@@ -4,8 +4,11 @@
 // step, one per origin, are the calibration set. With n of them, the interval at level 1 − α is
 // ŷ ± the k-th smallest, k = ⌈(n + 1)(1 − α)⌉: the finite-sample correction that makes the
 // coverage at least 1 − α when the errors are exchangeable (Vovk et al. 2005; Lei et al. 2018).
-// When k > n (fewer than 1/α − 1 errors: 4 for 80 %, 19 for 95 %) no finite quantile has that
-// guarantee; the interval then uses the largest error and is marked `exact: false`.
+// When k > n (fewer than 1/α − 1 errors: 4 for 80 %, 19 for 95 %) the step has too few errors of
+// its own, and the errors of every step are pooled instead: each |error| at step h is divided by
+// √h (a forecast error grows with the horizon, like a random walk's), the conformal quantile q of
+// all N·H scaled errors is taken, and step h's half-width is q·√h. Only when even the pool is too
+// small does the interval use the largest (scaled) error, marked `exact: false`.
 //
 // Coverage is measured honestly: the interval at backtest origin i and step h is calibrated only
 // on errors at step h whose actual value had been observed by origin i (origins j with
@@ -21,6 +24,11 @@ export type IntervalLevel = (typeof INTERVAL_LEVELS)[number];
 /** Half-widths of the intervals at each step, as a forecaster stores them. */
 export interface IntervalWidths {
   method: "split-conformal";
+  /**
+   * Per level, whether the steps' own errors were too few and every step's errors were pooled,
+   * scaled by √h (absent in files saved before pooling existed).
+   */
+  pooled?: Record<`${IntervalLevel}`, boolean>;
   /** Backtest origins (calibration errors per step). */
   origins: number;
   /** halfWidth["80"][h]: the forecast at step h + 1 ± this value. */
@@ -62,6 +70,36 @@ export function conformalQuantile(absErrors: readonly number[], level: number): 
   return { q: sorted[k - 1]!, exact };
 }
 
+/** How the errors at step h (1-based) are scaled before they are pooled across steps: √h. */
+export function stepScale(h: number): number {
+  return Math.sqrt(h);
+}
+
+/**
+ * Half-widths at each step from the absolute errors observed at each step (byStep[h] for step
+ * h + 1; the sets may differ in size): a step's own conformal quantile when it has enough errors for
+ * the level, else the pooled quantile of every step's errors scaled by {@link stepScale}, times
+ * the step's scale. `exact` says every step had a finite-sample guarantee; `pooled`, that some
+ * step used the pool. Null when no error was observed at all.
+ */
+export function conformalHalfWidths(byStep: readonly (readonly number[])[], level: number): { widths: number[]; exact: boolean; pooled: boolean } | null {
+  const total = byStep.reduce((a, e) => a + e.length, 0);
+  if (total === 0) return null;
+  let pool: { q: number; exact: boolean } | null = null;
+  let exact = true, pooled = false;
+  const widths = byStep.map((errs, h) => {
+    if (errs.length > 0) {
+      const own = conformalQuantile(errs, level);
+      if (own.exact) return own.q;
+    }
+    pool ??= conformalQuantile(byStep.flatMap((e, k) => e.map((x) => x / stepScale(k + 1))), level);
+    pooled = true;
+    if (!pool.exact) exact = false;
+    return pool.q * stepScale(h + 1);
+  });
+  return { widths, exact, pooled };
+}
+
 /** errors[i][h] = actual − forecast at origin i, step h + 1. */
 export function backtestErrors(values: ArrayLike<number>, origins: readonly number[], forecasts: readonly (readonly number[])[]): number[][] {
   if (origins.length !== forecasts.length) throw new DataError(`intervals: ${origins.length} origins but ${forecasts.length} rows of forecasts`);
@@ -72,28 +110,34 @@ export function backtestErrors(values: ArrayLike<number>, origins: readonly numb
   }));
 }
 
-/** The future's interval half-widths: per step, the conformal quantile of every origin's |error|. */
+/**
+ * The future's interval half-widths: per step, the conformal quantile of every origin's |error|
+ * at that step, or, with too few origins for the level, the pooled quantile of all steps' errors
+ * scaled by √h ({@link conformalHalfWidths}).
+ */
 export function calibrateIntervals(errors: readonly (readonly number[])[]): IntervalWidths {
   if (errors.length === 0) throw new DataError("intervals: no backtest errors to calibrate on");
   const H = errors[0]!.length;
+  const byStep = Array.from({ length: H }, (_, h) => errors.map((e) => Math.abs(e[h]!)));
   const halfWidth = {} as Record<`${IntervalLevel}`, number[]>;
   const exact = {} as Record<`${IntervalLevel}`, boolean>;
+  const pooled = {} as Record<`${IntervalLevel}`, boolean>;
   for (const level of INTERVAL_LEVELS) {
     const key = `${level}` as const;
-    exact[key] = true;
-    halfWidth[key] = Array.from({ length: H }, (_, h) => {
-      const r = conformalQuantile(errors.map((e) => Math.abs(e[h]!)), level / 100);
-      if (!r.exact) exact[key] = false;
-      return r.q;
-    });
+    const r = conformalHalfWidths(byStep, level / 100)!;
+    halfWidth[key] = r.widths;
+    exact[key] = r.exact;
+    pooled[key] = r.pooled;
   }
-  return { method: "split-conformal", origins: errors.length, halfWidth, exact };
+  return { method: "split-conformal", pooled, origins: errors.length, halfWidth, exact };
 }
 
 /**
- * Empirical coverage over the backtest: the interval at origin i and step h is calibrated on the
- * errors at step h of origins j ≤ i − h − 1 (those whose actual value origin i had seen);
- * `originStep` is the spacing of consecutive origins in periods (1 in the rolling backtest).
+ * Empirical coverage over the backtest: the interval at origin i is calibrated, as the future's
+ * is ({@link conformalHalfWidths}), on the errors origin i had seen — at step h those of origins
+ * j ≤ i − h − 1, whose actual value lay at or before origin i; `originStep` is the spacing of
+ * consecutive origins in periods (1 in the rolling backtest). A pair is scored only where its
+ * interval had a finite-sample guarantee (its step's own errors or the pool were enough).
  */
 export function backtestCoverage(errors: readonly (readonly number[])[], originStep = 1): LevelCoverage[] {
   const N = errors.length;
@@ -101,18 +145,28 @@ export function backtestCoverage(errors: readonly (readonly number[])[], originS
   return INTERVAL_LEVELS.map((level) => {
     let inside = 0, scored = 0, skipped = 0;
     for (let i = 0; i < N; i++) {
+      // Origin j's step-h actual sits at origin_j + h + 1 ≤ origin_i.
+      const seen = Array.from({ length: H }, (_, h) => {
+        const s: number[] = [];
+        for (let j = 0; j < i; j++) if ((i - j) * originStep >= h + 1) s.push(Math.abs(errors[j]![h]!));
+        return s;
+      });
+      const r = conformalHalfWidths(seen, level / 100);
       for (let h = 0; h < H; h++) {
-        // Origin j's step-h actual sits at origin_j + h + 1 ≤ origin_i.
-        const seen: number[] = [];
-        for (let j = 0; j < i; j++) if ((i - j) * originStep >= h + 1) seen.push(Math.abs(errors[j]![h]!));
-        if (seen.length === 0 || !conformalRank(seen.length, level / 100).exact) { skipped++; continue; }
-        const { q } = conformalQuantile(seen, level / 100);
+        const own = seen[h]!.length > 0 && conformalRank(seen[h]!.length, level / 100).exact;
+        if (!r || (!own && !poolExact(seen, level / 100))) { skipped++; continue; }
         scored++;
-        if (Math.abs(errors[i]![h]!) <= q) inside++;
+        if (Math.abs(errors[i]![h]!) <= r.widths[h]!) inside++;
       }
     }
     return { level, coverage: scored > 0 ? (100 * inside) / scored : null, scored, skipped };
   });
+}
+
+/** Whether the pool of every step's errors is large enough for the level's guarantee. */
+function poolExact(byStep: readonly (readonly number[])[], level: number): boolean {
+  const n = byStep.reduce((a, e) => a + e.length, 0);
+  return n > 0 && conformalRank(n, level).exact;
 }
 
 /** Calibrated widths and their measured coverage from the model's backtest. */

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
-  conformalRank, conformalQuantile, calibrateIntervals, backtestCoverage, backtestErrors, conformalIntervals, withIntervals,
+  conformalRank, conformalQuantile, conformalHalfWidths, calibrateIntervals, backtestCoverage, backtestErrors, conformalIntervals, withIntervals,
 } from "../../src/forecast/intervals.js";
 import { forecast, loadForecaster, futureCsv, type ForecastResult } from "../../src/forecast/index.js";
 import { DataError, ModelFormatError } from "../../src/tensor/errors.js";
@@ -40,13 +40,36 @@ describe("calibrateIntervals and backtestCoverage", () => {
     const w = calibrateIntervals(errors);
     expect(w.origins).toBe(10);
     expect(w.halfWidth["80"]).toEqual([9, 90]); // k = ⌈11·0.8⌉ = 9
-    expect(w.halfWidth["95"]).toEqual([10, 100]); // k = 11 > 10: the largest
-    expect(w.exact).toEqual({ "80": true, "95": false });
-    expect(withIntervals([{ date: "a", value: 1 }, { date: "b", value: 2 }], w)).toEqual([
-      { date: "a", value: 1, lo80: -8, hi80: 10, lo95: -9, hi95: 11 },
-      { date: "b", value: 2, lo80: -88, hi80: 92, lo95: -98, hi95: 102 },
-    ]);
+    // 95 %: k = 11 > 10 at each step, so every step's errors are pooled, divided by √h: 20
+    // scores, k = ⌈21·0.95⌉ = 20, the largest (100/√2), times √h at each step.
+    expect(w.halfWidth["95"][0]).toBeCloseTo(100 / Math.SQRT2, 12);
+    expect(w.halfWidth["95"][1]).toBeCloseTo(100, 12);
+    expect(w.exact).toEqual({ "80": true, "95": true });
+    expect(w.pooled).toEqual({ "80": false, "95": true });
+    const [a, b] = withIntervals([{ date: "a", value: 1 }, { date: "b", value: 2 }], w);
+    expect(a).toMatchObject({ date: "a", value: 1, lo80: -8, hi80: 10 });
+    expect(b).toMatchObject({ date: "b", value: 2, lo80: -88, hi80: 92 });
+    expect(a!.hi95).toBeCloseTo(1 + 100 / Math.SQRT2, 12);
+    expect(b!.lo95).toBeCloseTo(-98, 12);
     expect(() => withIntervals([{ value: 1 }], w)).toThrow(DataError);
+  });
+
+  it("pools the steps' errors, scaled by √h, when the origins are too few; the largest only when the pool is too small", () => {
+    // One origin, 8 steps: 8 pooled scores; 80 % needs k = ⌈9·0.8⌉ = 8 ≤ 8, 95 % k = 9 > 8.
+    const one = [[1, -2, 3, -4, 5, -6, 7, -8]];
+    const w = calibrateIntervals(one);
+    const scores = one[0]!.map((e, h) => Math.abs(e) / Math.sqrt(h + 1));
+    const top = Math.max(...scores);
+    w.halfWidth["80"].forEach((q, h) => expect(q).toBeCloseTo(top * Math.sqrt(h + 1), 12));
+    expect(w.exact).toEqual({ "80": true, "95": false });
+    expect(w.pooled).toEqual({ "80": true, "95": true });
+    // A step with enough errors of its own keeps its own quantile.
+    const many = Array.from({ length: 5 }, (_, i) => [i + 1, 100 * (i + 1)]);
+    const m = calibrateIntervals(many);
+    expect(m.halfWidth["80"]).toEqual([5, 500]); // k = ⌈6·0.8⌉ = 5 ≤ 5: each step its own
+    expect(m.pooled!["80"]).toBe(false);
+    expect(conformalHalfWidths([[], []], 0.8)).toBeNull();
+    expect(conformalHalfWidths([[2], []], 0.5)).toEqual({ widths: [2, 2 * Math.SQRT2], exact: true, pooled: true });
   });
 
   it("backtestErrors is actual − forecast at origin + 1 + h", () => {
@@ -57,17 +80,23 @@ describe("calibrateIntervals and backtestCoverage", () => {
   it("scores a pair only with errors its origin had observed, enough of them for the guarantee", () => {
     const errors = Array.from({ length: 30 }, () => Array.from({ length: 13 }, () => 1));
     const [c80, c95] = backtestCoverage(errors);
-    // At origin i, step h (0-based) sees the errors of origins 0 … i − h − 1: i − h of them.
-    // 80 % needs 4 (⌈5·0.8⌉ = 4), 95 % needs 19.
-    const pairs = (min: number) => { let k = 0; for (let i = 0; i < 30; i++) for (let h = 0; h < 13; h++) if (i - h >= min) k++; return k; };
-    expect(c80).toEqual({ level: 80, coverage: 100, scored: pairs(4), skipped: 390 - pairs(4) });
-    expect(c95!.scored).toBe(pairs(19));
-    expect(c95!.scored).toBe(66);
+    // At origin i, step h (0-based) sees the errors of origins 0 … i − h − 1: i − h of them; a
+    // step with too few pools all steps' seen errors, Σ_h max(0, i − h) of them. 80 % needs 4
+    // (⌈5·0.8⌉ = 4): the pool has 3 at i = 2, 6 at i = 3; 95 % needs 19: 15 at i = 5, 21 at i = 6.
+    const pairs = (own: number, firstPooled: number) => {
+      let k = 0;
+      for (let i = 0; i < 30; i++) for (let h = 0; h < 13; h++) if (i - h >= own || i >= firstPooled) k++;
+      return k;
+    };
+    expect(c80).toMatchObject({ level: 80, scored: pairs(4, 3), skipped: 390 - pairs(4, 3) });
+    expect(c80!.scored).toBe(27 * 13);
+    expect(c95!.scored).toBe(pairs(19, 6));
+    expect(c95!.scored).toBe(24 * 13);
   });
 
   it("never calibrates on a later origin: errors that grow are never covered", () => {
     // If later origins' errors leaked in, the early intervals would be wide enough to cover.
-    const errors = Array.from({ length: 40 }, (_, i) => [i + 1, i + 1]);
+    const errors = Array.from({ length: 40 }, (_, i) => [i + 1]);
     for (const c of backtestCoverage(errors)) expect(c.coverage).toBe(0);
   });
 
