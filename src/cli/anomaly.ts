@@ -102,7 +102,12 @@ export function registerAnomalies(program: Command): Command {
     .addOption(new Option("--freq <freq>", "resample to this frequency (default: the data's own, inferred)").choices(["day", "week", "month", "quarter", "year"]))
     .addOption(new Option("--agg <agg>", "aggregation when resampling").choices(["mean", "median", "sum", "min", "max", "last", "first"]).default("mean"))
     .addOption(new Option("--date-format <fmt>", "how dates are written, when auto-detection cannot tell").choices([...DATE_FORMATS]))
-    .option("--max-gap <periods>", "longest run of missing periods that may be imputed (default 3)", nonNegativeInt("--max-gap"))
+    .option("--max-gap <periods>", "longest run of missing periods that may be imputed (default 3; inf for no limit)", (v: string): number => {
+      if (v === "inf" || v === "Infinity") return Infinity;
+      const n = Number(v);
+      if (!/^\d+$/.test(v) || !Number.isSafeInteger(n)) throw new InvalidArgumentError(`--max-gap must be a non-negative integer or inf, got "${v}"`);
+      return n;
+    })
     .option("--max-imputed <share>", "largest share of the series that may be imputed, 0-1 (default 0.1)", (v: string) => {
       const n = Number(v);
       if (v.trim() === "" || !(n >= 0 && n <= 1)) throw new InvalidArgumentError(`--max-imputed must be a share between 0 and 1, got "${v}"`);
