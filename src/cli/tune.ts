@@ -12,10 +12,10 @@ import { backendName } from "../backend/index.js";
 import { readRunConfig, type RunConfig } from "../forecast/config_run.js";
 import {
   tune, bestConfig, resultsCsv, describeSpace, shownParameters, parseSearchSpace, defaultTuneConfig, inlineExecutor,
-  DEFAULT_SPACE, type SearchSpace, type TrialExecutor, type TrialScore, type TrialTask, type TuneResult, type TrialResult,
+  DEFAULT_SPACE, type SearchSpace, type TrialExecutor, type TuneResult, type TrialResult,
 } from "../forecast/tune.js";
 import { formatSig } from "../report/format.js";
-import { taskPool, defaultWorkers } from "../node/tune_worker.js";
+import { tuneWorkers, defaultWorkers } from "../node/tune_worker.js";
 import { writeFileAtomic } from "../node/fs.js";
 import { prepareOutDir, outPath } from "./out.js";
 
@@ -124,10 +124,7 @@ function spaceOf(opts: TuneCliOptions): SearchSpace {
 
 /** Trials on `workers` threads (in-process for one). */
 export function workerExecutor(workers: number): TrialExecutor {
-  if (workers === 1) return inlineExecutor;
-  const ext = import.meta.url.endsWith(".ts") ? "ts" : "js";
-  const pool = taskPool<TrialTask, TrialScore>({ module: new URL(`../forecast/tune.${ext}`, import.meta.url).href, fn: "runTrialTask", workers, backend: backendName() });
-  return { run: (tasks, onResult) => pool.run(tasks, (r) => onResult(r)) };
+  return workers === 1 ? inlineExecutor : tuneWorkers(workers, { backend: backendName() });
 }
 
 function paramText(r: TrialResult, p: string): string {

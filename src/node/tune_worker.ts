@@ -6,7 +6,7 @@
 
 import { Worker, isMainThread, parentPort, workerData } from "node:worker_threads";
 import { availableParallelism } from "node:os";
-import { setDefaultBackend } from "../backend/index.js";
+import { setDefaultBackend, backendName } from "../backend/index.js";
 import type { BackendName } from "../backend/backend.js";
 import { ConfigError, DataError, ShapeError, NonFiniteError, ModelFormatError } from "../tensor/errors.js";
 
@@ -126,6 +126,25 @@ export function taskPool<T, R>(opts: TaskPoolOptions): TaskPool<T, R> {
           });
         }
       });
+    },
+  };
+}
+
+/**
+ * An executor for `forecasting.tune` that runs its trials on `workers` worker threads (default:
+ * every core), each on `backend` (default: the calling thread's): `tune({ ..., executor:
+ * tuneWorkers(2) })`. The scores are those of the default in-process executor.
+ */
+export function tuneWorkers(workers: number = defaultWorkers(), opts: { backend?: BackendName } = {}): {
+  run<T, R>(tasks: T[], onResult: (r: R) => void): Promise<R[]>;
+} {
+  // The trial function's module, beside this one's layer: src/forecast/tune.ts under tsx, dist/forecast/tune.js built.
+  const ext = import.meta.url.endsWith(".ts") ? "ts" : "js";
+  const module = new URL(`../forecast/tune.${ext}`, import.meta.url).href;
+  const backend = opts.backend ?? backendName();
+  return {
+    run<T, R>(tasks: T[], onResult: (r: R) => void): Promise<R[]> {
+      return taskPool<T, R>({ module, fn: "runTrialTask", workers, backend }).run(tasks, (r) => onResult(r));
     },
   };
 }

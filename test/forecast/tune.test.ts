@@ -8,7 +8,7 @@ import {
   tune, parseSearchSpace, planTrials, applyParams, bestConfig, resultsCsv, defaultTuneConfig, inlineExecutor,
   type TuneResult,
 } from "../../src/forecast/index.js";
-import { workerExecutor } from "../../src/cli/tune.js";
+import { tuneWorkers } from "../../src/index.js";
 import { ConfigError, DataError } from "../../src/tensor/errors.js";
 
 const SPACE = { units: [8, 16], learningRate: "2e-3:2e-2:log" };
@@ -20,7 +20,7 @@ const scores = (r: TuneResult) => r.trials.map((t) => ({ trial: t.trial, params:
 let one: TuneResult, two: TuneResult;
 beforeAll(async () => {
   one = await tune({ ...BUDGET, executor: inlineExecutor });
-  two = await tune({ ...BUDGET, executor: workerExecutor(2) });
+  two = await tune({ ...BUDGET, executor: tuneWorkers(2) });
 }, 120_000);
 
 describe("tune on the bundled weather data", () => {
@@ -116,7 +116,7 @@ describe("trials that fail", () => {
     const config = applyParams(defaultTuneConfig(), {});
     config.model.layers = [{ type: "lstm", units: 4, recurrentDropot: 0.1 }, { type: "dense", units: 13 }];
     const task = { trial: 3, config, values: Array.from({ length: 120 }, (_, i) => Math.sin(i / 4)), trainEnds: [90], foldSize: 16, metric: "mae" as const };
-    const err = await workerExecutor(2).run([task, { ...task, trial: 4 }], () => {}).then(() => null, (e: unknown) => e);
+    const err = await tuneWorkers(2).run([task, { ...task, trial: 4 }], () => {}).then(() => null, (e: unknown) => e);
     expect(err).toBeInstanceOf(ConfigError);
     expect((err as Error).message).toMatch(/^trial [34]: model\.layers\[0\] \(lstm\): unknown key "recurrentDropot"; did you mean "recurrentDropout"\?/);
   });
