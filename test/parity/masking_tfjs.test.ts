@@ -94,7 +94,8 @@ function tfForward(c: Case, model: tf.LayersModel, xs: tf.Tensor, mask: Float32A
 
 /** tfjs: output, gradients of mean((f(x) − t)²) w.r.t. every trainable weight and w.r.t. x. */
 function tfReference(c: Case, model: tf.LayersModel, x: Tensor, t: Tensor, mask: Float32Array): { y: Arr; grads: Arr[]; dx: Arr } {
-  return tf.tidy(() => {
+  let out: { y: Arr; grads: Arr[]; dx: Arr } | null = null;
+  tf.tidy(() => {
     const xs = toTf(x), ts = toTf(t);
     const y = readTf(tfForward(c, model, xs, mask));
     // the chain is tfjs's masked model: its own predict (Masking layer and all) agrees
@@ -112,8 +113,9 @@ function tfReference(c: Case, model: tf.LayersModel, x: Tensor, t: Tensor, mask:
     const { grads } = tf.variableGrads(() => tf.mean(tf.squaredDifference(tfForward(c, model, xs, mask), ts)) as tf.Scalar, vars);
     const g = vars.map((v) => readTf(grads[v.name]!));
     const dx = readTf(tf.grad((xi: tf.Tensor) => tf.mean(tf.squaredDifference(tfForward(c, model, xi, mask), ts)))(xs));
-    return { y, grads: g, dx };
+    out = { y, grads: g, dx };
   });
+  return out!;
 }
 
 function ourInputGradient(model: Sequential, x: Tensor, t: Tensor): Tensor {
