@@ -159,6 +159,32 @@ describe("peephole LSTM in a functional model", () => {
   });
 });
 
+describe("peephole LSTM stepped in time", () => {
+  it("predictStep one step at a time gives predict's outputs at every step, carrying c through the peepholes", () => {
+    const m = sequential([
+      layers.input({ shape: [T, I] }),
+      layers.lstm({ units: H, peephole: true, returnSequences: true }),
+      layers.lstm({ units: 3, peephole: true, returnSequences: true }),
+      layers.timeDistributed(layers.dense({ units: 2 })),
+    ]);
+    const rng = new Rng(11);
+    m.setWeights(m.getWeights().map((w) => new Tensor(w.data.map(() => rng.uniform(-0.9, 0.9)), w.shape)));
+    const B = 2;
+    const x = randomTensor([B, T, I], 12);
+    const whole = m.predict(x).data; // [B, T, 2]
+    m.resetStates();
+    let maxDiff = 0;
+    for (let t = 0; t < T; t++) {
+      const step = new Float32Array(B * I);
+      for (let b = 0; b < B; b++) step.set(x.data.subarray((b * T + t) * I, (b * T + t + 1) * I), b * I);
+      const y = m.predictStep(new Tensor(step, [B, I]));
+      expect(y.shape).toEqual([B, 2]);
+      for (let b = 0; b < B; b++) for (let k = 0; k < 2; k++) maxDiff = Math.max(maxDiff, Math.abs(y.data[b * 2 + k]! - whole[(b * T + t) * 2 + k]!));
+    }
+    expect(maxDiff).toBeLessThan(1e-6);
+  });
+});
+
 describe("peephole LSTM: formats without a peephole LSTM refuse it", () => {
   it("TF.js layers format (Keras's LSTM config) names the layer and points to ONNX", () => {
     const m = peepholeModel();
