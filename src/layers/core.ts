@@ -270,7 +270,7 @@ export class Embedding extends Layer {
     return {
       name: this.name, inputDim: this.inputDim, outputDim: this.outputDim,
       embeddingsInitializer: this.embeddingsInitializer,
-      ...(this.maskZero ? { maskZero: true } : {}),
+      maskZero: this.maskZero,
       ...(this.declaredInputShape ? { inputShape: this.declaredInputShape } : {}),
     };
   }
