@@ -1,6 +1,7 @@
 // Functional models with attention layers: training moves every attention weight, and save / load
 // round-trips them (configs, the scalar and [dim] weights, the returned attention weights as a
-// second output) so the loaded model predicts the same numbers.
+// second output) so the loaded model predicts the same numbers; an embedding's padding mask reaches
+// attention through an LSTM.
 
 import { describe, it, expect, afterAll } from "vitest";
 import { layers, model, input, loadModel, Tensor, type SymbolicTensor, type Functional } from "../../src/index.js";
@@ -42,5 +43,23 @@ describe("attention in a functional model", () => {
     const p2 = (again as Functional).predict(xs) as unknown as Tensor[];
     expect(p2.map((t) => t.shape)).toEqual([[6, 4, 2], [6, 4, 5]]);
     p1.forEach((t, k) => expect([...p2[k]!.data]).toEqual([...t.data]));
+  });
+
+  it("masks from embedding({ maskZero }) reach attention through an LSTM: padded steps get no weight and output zeros", () => {
+    const ids = input({ shape: [5], name: "ids" });
+    const emb = layers.embedding({ inputDim: 6, outputDim: 3, maskZero: true }).apply(ids) as SymbolicTensor;
+    const seq = layers.lstm({ units: 4, returnSequences: true }).apply(emb) as SymbolicTensor;
+    const [ctx, w] = layers.additiveAttention().apply([seq, seq], { returnAttentionScores: true }) as SymbolicTensor[];
+    const m = model({ inputs: ids, outputs: [ctx!, w!], seed: 5 });
+    // sample 0 padded after 3 tokens, sample 1 not padded
+    const x = new Tensor(Float32Array.from([3, 1, 4, 0, 0, 2, 5, 1, 3, 4]), [2, 5]);
+    const [out, weights] = m.predict(x) as unknown as Tensor[];
+    for (let i = 0; i < 5; i++) {
+      for (let j = 3; j < 5; j++) expect(weights!.data[i * 5 + j]).toBe(0); // sample 0: padded keys
+      const row = [...out!.data.slice(i * 4, i * 4 + 4)];
+      if (i >= 3) expect(row).toEqual([0, 0, 0, 0]); // sample 0: padded queries
+      else expect(row.some((v) => v !== 0)).toBe(true);
+    }
+    for (let k = 25; k < 50; k++) expect(weights!.data[k]).toBeGreaterThan(0); // sample 1: every step
   });
 });
