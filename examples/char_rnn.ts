@@ -1,27 +1,28 @@
 // A character-level LSTM language model (Embedding → LSTM → Dense logits) trained on the opening of
-// Shakespeare's Coriolanus (data/coriolanus.txt), then sampled one character at a time with a temperature.
+// Shakespeare's Coriolanus (data/coriolanus.txt), then generated one character at a time with a temperature
+// by the trained model itself (model.predictStep keeps the LSTM's state between calls).
 // Run: npx tsx examples/char_rnn.ts [--temperature 0.5] [--length 500] [--prime "MARCIUS:"] [--epochs N] [--quick] [--out DIR] [--seed N] [--verbose 0|1|2]
 
 import { readFileSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { sequential, layers, callbacks, Tensor, Rng, plotHistory, type Sequential } from "../src/index.js";
+import { sequential, layers, callbacks, data, Tensor, Rng, plotHistory, type Sequential } from "../src/index.js";
 import { isMain, parseExampleArgs, positiveInt, positiveNumber, runCli, gatesPlot, writePlots, type Log } from "./common.js";
 
 export const TEXT_PATH = fileURLToPath(new URL("../data/coriolanus.txt", import.meta.url));
 
-/** A character vocabulary: sorted distinct characters and the text as ids. */
+/** A character vocabulary (sorted distinct characters) and the text as ids. */
 export interface Corpus {
   vocab: string[];
   ids: Int32Array;
-  index: Map<string, number>;
+  index: ReadonlyMap<string, number>;
+  chars: data.CharVocabulary;
 }
 
 export function encode(text: string): Corpus {
-  const vocab = [...new Set(text)].sort();
-  const index = new Map(vocab.map((c, i) => [c, i]));
-  return { vocab, index, ids: Int32Array.from(text, (c) => index.get(c)!) };
+  const chars = data.CharVocabulary.fromText(text);
+  return { vocab: [...chars.chars], index: chars.index, ids: chars.encode(text), chars };
 }
 
 /** Entropy of the character frequencies, in nats: the loss of a model that ignores context. */
@@ -56,54 +57,61 @@ export interface CharModelOptions {
   embed: number;
   units: number;
   seed: number;
-  /** Build the one-character, stateful twin used for sampling. */
-  stateful?: boolean;
 }
 
 /** Embedding(V, e) → LSTM(units, returnSequences) → Dense(V) logits (softmax lives in the loss). */
 export function buildCharModel(o: CharModelOptions): Sequential {
   return sequential([
-    o.stateful ? layers.input({ shape: [1], batchSize: 1 }) : layers.input({ shape: [o.seqLen] }),
+    layers.input({ shape: [o.seqLen] }),
     layers.embedding({ inputDim: o.vocabSize, outputDim: o.embed }),
-    layers.lstm({ units: o.units, returnSequences: true, stateful: o.stateful ?? false }),
+    layers.lstm({ units: o.units, returnSequences: true }),
     layers.dense({ units: o.vocabSize }),
-  ], { seed: o.seed, name: o.stateful ? "char_lstm_sampler" : "char_lstm" });
+  ], { seed: o.seed, name: "char_lstm" });
 }
 
 /**
- * Samples `length` characters after `prime`. The trained weights are copied into a stateful
- * model that reads one character per call, so each new character costs one LSTM step.
+ * Generates `length` characters after `prime` with the trained model itself, one step at a time:
+ * `predictStep` keeps the LSTM's state between calls, so the prime is read once and each new
+ * character costs one LSTM step. Each next character is drawn from softmax(logits / temperature)
+ * with a generator seeded by `seed` (same seed, same text). Prime characters outside the
+ * vocabulary are skipped; an empty prime starts from a newline.
  */
-export function sample(trained: Sequential, corpus: Corpus, o: {
-  prime: string; length: number; temperature: number; seed: number; embed: number; units: number;
+export function generate(model: Sequential, corpus: Corpus, o: {
+  prime: string; length: number; temperature: number; seed: number;
 }): string {
   const V = corpus.vocab.length;
-  const sampler = buildCharModel({ vocabSize: V, seqLen: 1, embed: o.embed, units: o.units, seed: o.seed, stateful: true });
-  sampler.setWeights(trained.getWeights());
-  sampler.resetStates();
+  let primeIds = corpus.chars.encode(o.prime, { unknown: "skip" });
+  if (primeIds.length === 0) primeIds = corpus.chars.encode("\n");
+  model.resetStates();
+  // The whole prime in one call ([1, P] ids); the output's last V values are the last step's logits.
+  const last = (y: Tensor): Float32Array => y.data.subarray(y.size - V);
+  let logits = last(model.predictStep(new Tensor(Float32Array.from(primeIds), [1, primeIds.length])));
   const rng = new Rng(o.seed);
-  const known = [...o.prime].filter((c) => corpus.index.has(c));
-  if (known.length === 0) known.push("\n");
-  let logits: Float32Array = new Float32Array(V);
-  for (const c of known) logits = sampler.predict(new Tensor(Float32Array.of(corpus.index.get(c)!), [1, 1])).data;
+  const next = new Float32Array(1);
   let out = "";
-  const p = new Float64Array(V);
   for (let k = 0; k < o.length; k++) {
     // softmax(logits / T): T < 1 sharpens towards the likeliest characters, T > 1 flattens.
-    let max = -Infinity;
-    for (let v = 0; v < V; v++) max = Math.max(max, logits[v]! / o.temperature);
-    let z = 0;
-    for (let v = 0; v < V; v++) z += p[v] = Math.exp(logits[v]! / o.temperature - max);
-    let u = rng.next() * z;
-    let id = V - 1;
-    for (let v = 0; v < V; v++) {
-      u -= p[v]!;
-      if (u < 0) { id = v; break; }
-    }
+    const id = data.sampleFromLogits(logits, o.temperature, rng);
     out += corpus.vocab[id]!;
-    logits = sampler.predict(new Tensor(Float32Array.of(id), [1, 1])).data;
+    next[0] = id;
+    logits = last(model.predictStep(new Tensor(next, [1]))); // one id, [B]: one step
   }
-  return known.join("") + out;
+  model.resetStates();
+  return corpus.chars.decode(primeIds) + out;
+}
+
+/**
+ * Length of the longest run of characters of `sample` that also occurs somewhere in `corpus`:
+ * a model that copies its training text shares runs as long as the sample.
+ */
+export function longestSharedRun(sample: string, corpus: string): number {
+  let best = 0;
+  // Only a run longer than the best so far matters, so each start extends the best by one at most
+  // per successful look-up: O(sample length + best) searches.
+  for (let i = 0; i + best < sample.length; i++) {
+    while (i + best < sample.length && corpus.includes(sample.slice(i, i + best + 1))) best++;
+  }
+  return best;
 }
 
 export interface CharRnnResult {
@@ -112,6 +120,8 @@ export interface CharRnnResult {
   unigramEntropy: number;
   trainLoss: number;
   valLoss: number;
+  /** Longest run of generated characters (after the prime) that also occurs in the training text. */
+  longestCopied: number;
   epochsRun: number;
   sample: string;
   seconds: number;
@@ -160,8 +170,11 @@ export async function main(argv: string[] = [], log: Log = console.log): Promise
 
   const unknown = [...new Set(prime)].filter((ch) => !corpus.index.has(ch));
   if (unknown.length > 0) log(`(prime characters not in the vocabulary are skipped: ${JSON.stringify(unknown.join(""))})`);
-  const text1 = sample(model, corpus, { prime, length, temperature, seed: args.seed, embed, units });
+  const text1 = generate(model, corpus, { prime, length, temperature, seed: args.seed });
   log(`\nsample, temperature ${temperature}, seed ${args.seed}:\n${"-".repeat(40)}\n${text1}\n${"-".repeat(40)}`);
+  const generated = text1.slice(text1.length - length);
+  const copied = longestSharedRun(generated, text);
+  log(`longest run of the ${length} generated characters found in the training text: ${copied} characters`);
 
   await mkdir(args.out, { recursive: true });
   await model.save(join(args.out, "model"), { overwrite: true });
@@ -177,7 +190,7 @@ export async function main(argv: string[] = [], log: Log = console.log): Promise
     gates: gatesPlot(model.inspect(lstm.name, lastSeq), `${lstm.name} reading ${JSON.stringify(shown.slice(0, 24))}…`),
   }, "history", log);
   return {
-    chars: text.length, vocab: V, unigramEntropy: h0, trainLoss, valLoss,
+    chars: text.length, vocab: V, unigramEntropy: h0, trainLoss, valLoss, longestCopied: copied,
     epochsRun: history.epoch.length, sample: text1, seconds: (performance.now() - t0) / 1000,
   };
 }
