@@ -26,6 +26,8 @@ export interface LayerKind {
   gates?: number;
   /** True for wrappers, whose args hold the wrapped layer. */
   wraps: boolean;
+  /** True for layers that take several inputs (merges, attention): functional models only. */
+  multiInput?: boolean;
   /** Build from args (a config file's, or `getConfig()` without its `layer`); `inner` is the wrapped layer. */
   create(args: Record<string, unknown>, inner: Layer | null): Layer;
 }
@@ -53,11 +55,11 @@ const KINDS: LayerKind[] = [
   { className: "AveragePooling1D", type: "averagePooling1d", prefix: "average_pooling1d", wraps: false, create: (a) => new AveragePooling1D(a as Pooling1DArgs) },
   { className: "GlobalAveragePooling1D", type: "globalAveragePooling1d", prefix: "global_average_pooling1d", wraps: false, create: (a) => new GlobalAveragePooling1D(a as LayerArgs) },
   { className: "GlobalMaxPooling1D", type: "globalMaxPooling1d", prefix: "global_max_pooling1d", wraps: false, create: (a) => new GlobalMaxPooling1D(a as LayerArgs) },
-  { className: "Attention", type: "attention", prefix: "attention", wraps: false, create: (a) => new Attention(a as AttentionArgs) },
-  { className: "AdditiveAttention", type: "additiveAttention", prefix: "additive_attention", wraps: false, create: (a) => new AdditiveAttention(a as AdditiveAttentionArgs) },
-  { className: "Concatenate", type: "concatenate", prefix: "concatenate", wraps: false, create: (a) => new Concatenate(a as ConcatenateArgs) },
-  { className: "Add", type: "add", prefix: "add", wraps: false, create: (a) => new Add(a as LayerArgs) },
-  { className: "Multiply", type: "multiply", prefix: "multiply", wraps: false, create: (a) => new Multiply(a as LayerArgs) },
+  { className: "Attention", type: "attention", prefix: "attention", wraps: false, multiInput: true, create: (a) => new Attention(a as AttentionArgs) },
+  { className: "AdditiveAttention", type: "additiveAttention", prefix: "additive_attention", wraps: false, multiInput: true, create: (a) => new AdditiveAttention(a as AdditiveAttentionArgs) },
+  { className: "Concatenate", type: "concatenate", prefix: "concatenate", wraps: false, multiInput: true, create: (a) => new Concatenate(a as ConcatenateArgs) },
+  { className: "Add", type: "add", prefix: "add", wraps: false, multiInput: true, create: (a) => new Add(a as LayerArgs) },
+  { className: "Multiply", type: "multiply", prefix: "multiply", wraps: false, multiInput: true, create: (a) => new Multiply(a as LayerArgs) },
   { className: "TimeDistributed", type: "timeDistributed", prefix: "time_distributed", wraps: true, create: (a, inner) => new TimeDistributed(inner!, a as LayerArgs) },
   { className: "Bidirectional", type: "bidirectional", prefix: "bidirectional", wraps: true, create: (a, inner) => makeBidirectional(inner!, a as BidirectionalArgs) },
 ];

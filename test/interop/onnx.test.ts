@@ -377,8 +377,9 @@ describe("refusals: typed errors that name the layer", () => {
     await expect(toOnnx(inside)).rejects.toThrow(/layer "inner_conv" is a Conv2D/);
   });
 
-  it("the converter table covers every layer kind of the registry", () => {
-    expect(new Set(onnxLayerKinds())).toEqual(new Set(layers.layerKinds().map((k) => k.className)));
+  it("the converter table covers every layer kind a Sequential model can hold", () => {
+    // merges and attention take several inputs: they live in functional models, which export refuses
+    expect(new Set(onnxLayerKinds())).toEqual(new Set(layers.layerKinds().filter((k) => !k.multiInput).map((k) => k.className)));
   });
 
   it("a recurrent activation ONNX's RNN ops cannot express is refused naming the layer, the activation and its role", async () => {
