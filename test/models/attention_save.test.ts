@@ -62,4 +62,17 @@ describe("attention in a functional model", () => {
     }
     for (let k = 25; k < 50; k++) expect(weights!.data[k]).toBeGreaterThan(0); // sample 1: every step
   });
+
+  it("the causal-mask call option survives save and loadModel", async () => {
+    const q = input({ shape: [4, 3] });
+    const [o, w] = layers.attention().apply([q, q], { useCausalMask: true, returnAttentionScores: true }) as SymbolicTensor[];
+    const m = model({ inputs: q, outputs: [o!, w!], seed: 2 });
+    const dir = await tempDir();
+    await m.save(dir);
+    const again = (await loadModel(dir)) as Functional;
+    const x = randomTensor([2, 4, 3], 9);
+    const [, weights] = again.predict(x) as unknown as Tensor[];
+    for (let b = 0; b < 2; b++) for (let i = 0; i < 4; i++) for (let j = i + 1; j < 4; j++) expect(weights!.data[(b * 4 + i) * 4 + j]).toBe(0);
+    (again.predict(x) as unknown as Tensor[]).forEach((t, k) => expect([...t.data]).toEqual([...(m.predict(x) as unknown as Tensor[])[k]!.data]));
+  });
 });
