@@ -548,3 +548,38 @@ describe("masks in functional models and in predictStep", () => {
     expect(maxAbsDiff(withPad[4]!, direct[2]!)).toBeLessThan(1e-6);
   });
 });
+
+describe("the masked path on the WebAssembly backend", () => {
+  it("runs the kernels on views of the layer's own buffers (no staging copies)", async () => {
+    const { getBackend } = await import("../../src/backend/index.js");
+    const be = getBackend();
+    if (be.name !== "wasm") return; // the reference backend has no staging
+    // in a model, as in use: the weights are views of the model's buffers in the backend's memory
+    const m = sequential([layers.input({ shape: [T, I] }), layers.masking(), layers.lstm({ units: H, returnSequences: true })], { seed: 10 });
+    const x = randomTensor([B, T, I], 90);
+    for (let r = 0; r < B * T; r++) if (!MIXED()[r]) x.data.fill(0, r * I, r * I + I);
+    const foreign: number[] = [];
+    let checked = 0, lstmCalls = 0;
+    const owns = be.owns.bind(be);
+    const lstmForward = be.lstmForward.bind(be);
+    const patched = be as unknown as Record<string, unknown>;
+    patched.owns = (a: Float32Array): boolean => {
+      checked++;
+      const r = owns(a);
+      if (!r) foreign.push(a.length);
+      return r;
+    };
+    patched.lstmForward = (p: Parameters<typeof lstmForward>[0]): void => { lstmCalls++; lstmForward(p); };
+    try {
+      m.forward(x, false);
+      m.backward(randomTensor([B, T, H], 91));
+    } finally {
+      delete patched.owns;
+      delete patched.lstmForward;
+    }
+    expect(checked).toBeGreaterThan(0);
+    expect(lstmCalls).toBeGreaterThan(1); // the masked path: a kernel call per masked step
+    // the user's input and gradient are copied into the layer's buffers first: no kernel argument is foreign
+    expect(foreign).toEqual([]);
+  });
+});
