@@ -28,7 +28,16 @@ function editDistance(a: string, b: string): number {
   return prev[t.length]!;
 }
 
-const show = (v: unknown): string => (typeof v === "string" ? JSON.stringify(v) : typeof v === "object" && v !== null ? JSON.stringify(v) ?? String(v) : String(v));
+/** A value as a message shows it: strings quoted, objects as JSON, anything long cut to 80 characters. */
+function show(v: unknown): string {
+  let s: string;
+  try {
+    s = typeof v === "string" || (typeof v === "object" && v !== null) ? JSON.stringify(v) ?? String(v) : String(v);
+  } catch {
+    s = Object.prototype.toString.call(v);
+  }
+  return s.length > 80 ? `${s.slice(0, 77)}...` : s;
+}
 
 /** Refuses a non-object and unknown keys, naming the nearest valid key ("did you mean"). */
 function checkKeys(options: unknown, valid: readonly string[], where: string): Record<string, unknown> {

@@ -97,6 +97,7 @@ describe("padSequences", () => {
     expect(() => padSequences([[], []])).toThrow("every sequence is empty and no maxlen was given");
     expect(() => padSequences([[1, NaN]])).toThrow("padSequences: sequences[0][1] is NaN, not a finite number");
     expect(() => padSequences("abc" as never)).toThrow(DataError);
+    expect(() => padSequences({ rows: "x".repeat(500) } as never)).toThrow(/got \{"rows":"x+\.\.\.$/);
   });
 });
 
