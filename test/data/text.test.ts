@@ -38,6 +38,15 @@ describe("Tokenizer", () => {
     expect(t.wordCounts.get("the")).toBe(4);
   });
 
+  it("gives the ids Keras's Tokenizer(num_words=5, oov_token) gives on TensorFlow's tutorial sentences", () => {
+    // Keras's word_index and texts_to_sequences for these four sentences, as published for that tutorial.
+    const sentences = ["I love my dog", "I love my cat", "You love my dog!", "Do you think my dog is amazing?"];
+    const all = new Tokenizer().fitOnTexts(sentences);
+    expect(Object.fromEntries(all.wordIndex)).toEqual({ my: 2, love: 3, dog: 4, i: 5, you: 6, cat: 7, do: 8, think: 9, is: 10, amazing: 11 });
+    const five = new Tokenizer({ numWords: 5 }).fitOnTexts(sentences);
+    expect(five.textsToSequences(sentences)).toEqual([[1, 3, 2, 4], [1, 3, 2, 1], [1, 3, 2, 4], [1, 1, 1, 2, 4, 1, 1]]);
+  });
+
   it("keeps numWords − 2 words (maxTokens is the same size under TextVectorization's name)", () => {
     const t = new Tokenizer({ numWords: 5 }).fitOnTexts(texts);
     expect([...t.wordIndex.keys()]).toEqual(["the", "cat", "dog"]);
