@@ -9,12 +9,15 @@ import type { Frequency, Aggregation } from "../data/index.js";
 import type { TransformChoice } from "../forecast/transforms.js";
 import { readCovariates, hasCovariates, type CalendarChoice, type CovariateOptions } from "../forecast/covariates.js";
 import { DEFAULT_HORIZON } from "../forecast/forecaster.js";
+import { forecastGlobal, type GlobalForecastResult } from "../forecast/global.js";
+import { readCsv, filterRows, stringColumn } from "../data/index.js";
 import { metricsTable, asciiChart, coverageLine } from "./terminal.js";
 import { writeReport } from "../report/html.js";
 import { prepareOutDir, outPath } from "./out.js";
 import { writeFileAtomic } from "../node/fs.js";
 import { calmProgress } from "./progress.js";
 import { resolve } from "node:path";
+import { DataError } from "../tensor/errors.js";
 
 export interface ForecastCliOptions {
   date?: string;
@@ -38,6 +41,8 @@ export interface ForecastCliOptions {
   /** Known-future columns, with values for the horizon in rows after the last target value. */
   future?: string[];
   calendar?: CalendarChoice;
+  /** Forecast every value of this column as its own series, with one global model. */
+  group?: string;
   epochs?: number;
   seed?: number;
   out?: string;
@@ -77,7 +82,8 @@ function trainingProgress(opts: ForecastCliOptions): Pick<ForecastOptions, "verb
   return { verbose: 2, progress: calmProgress(process.stdout, { epochLines: false }) };
 }
 
-export async function runForecast(csv: string | undefined, opts: ForecastCliOptions): Promise<ForecastResult> {
+/** `recurrent forecast`: one series (a ForecastResult), or with --group one global model over many (a GlobalForecastResult). */
+export async function runForecast(csv: string | undefined, opts: ForecastCliOptions): Promise<ForecastResult | GlobalForecastResult> {
   const bundled = csv === undefined;
   const path = csv ?? bundledDataPath("weather.csv");
   const load: LoadSeriesOptions = bundled
@@ -100,6 +106,9 @@ export async function runForecast(csv: string | undefined, opts: ForecastCliOpti
     (opts.json ? process.stderr : process.stdout).write(s + "\n");
   };
   if (opts.out) prepareOutDir(opts.out, opts.force); // refuse before hours of training, not after
+  if (opts.group !== undefined) {
+    return runGlobal(path, load, opts, say);
+  }
   const covOpts: CovariateOptions = {
     ...(opts.features?.length ? { features: opts.features } : {}),
     ...(opts.future?.length ? { future: opts.future } : {}),
@@ -158,4 +167,54 @@ export async function runForecast(csv: string | undefined, opts: ForecastCliOpti
     say(`\nWrote ${dir}/forecast.csv, metrics.json, model/ (the forecaster: ${result.forecaster.models.length} networks and their preprocessing) and report.html`);
   }
   return result;
+}
+
+/** "symbol": the group column's values in order of first appearance (after the filters). */
+function groupValues(path: string, load: LoadSeriesOptions, column: string): string[] {
+  const frame = load.where && load.where.length > 0 ? filterRows(readCsv(path), load.where) : readCsv(path);
+  return [...new Set(stringColumn(frame, column))];
+}
+
+/** The per-series table of a global forecast: MASE of the model and the baselines, the model's sMAPE. */
+export function globalTable(r: GlobalForecastResult): string {
+  const methods = (["model", "naive", "seasonalNaive", "drift", "ets", "theta", "comb"] as const).filter((m) => r.aggregate[m] !== undefined);
+  const head = ["series", "n", ...methods.map((m) => `MASE ${m}`), "sMAPE model"];
+  const rows = r.series.map((s) => [s.group, String(s.n), ...methods.map((m) => s.metrics[m]?.mase.toFixed(3) ?? "–"), s.metrics.model.smape.toFixed(2)]);
+  rows.push(["mean", "", ...methods.map((m) => r.aggregate[m]!.mase.toFixed(3)), r.aggregate.model!.smape.toFixed(2)]);
+  const width = head.map((h, j) => Math.max(h.length, ...rows.map((row) => row[j]!.length)));
+  const line = (cells: string[]): string => cells.map((c, j) => (j === 0 ? c.padEnd(width[j]!) : c.padStart(width[j]!))).join("  ");
+  return [line(head), ...rows.map(line)].join("\n");
+}
+
+/** `forecast --group COL`: one global model over every value of COL, a table per series and the means. */
+async function runGlobal(path: string, load: LoadSeriesOptions, opts: ForecastCliOptions, say: (s: string) => void): Promise<GlobalForecastResult> {
+  const column = opts.group!;
+  const values = groupValues(path, load, column);
+  if (values.length < 2) throw new DataError(`--group ${column}: ${values.length} value(s) after the filters; a global model needs at least two series`);
+  const groups = values.map((v) => {
+    const s = loadSeries(path, { ...load, where: [...(load.where ?? []), `${column}=${v}`] });
+    return { group: v, series: { name: s.name, dates: s.dates, values: s.values, freq: s.freq } };
+  });
+  say(`• ${groups.length} series by ${column}: ${groups.map((g) => `${g.group} (${g.series.values.length})`).join(", ")}`);
+  const r = await forecastGlobal(groups, {
+    horizon: opts.horizon, lookback: opts.lookback, season: opts.season, testSize: opts.testSize, model: opts.model, strategy: opts.strategy,
+    transform: opts.transform, epochs: opts.epochs, seed: opts.seed, ...(opts.features || opts.future || opts.calendar ? { covariates: {} } : {}),
+    ...trainingProgress(opts),
+  });
+  for (const n of r.notes) say(`• ${n}`);
+  const doc = { group: column, horizon: r.horizon, lookback: r.lookback, season: r.season, model: r.model, aggregate: r.aggregate, series: r.series };
+  if (opts.json) process.stdout.write(JSON.stringify(doc, null, 2) + "\n");
+  else {
+    process.stdout.write(`\nGlobal model over ${r.series.length} series (lookback ${r.lookback}, horizon ${r.horizon}, season ${r.season}, ${r.model}): rolling-origin MASE per series and the mean\n`);
+    process.stdout.write(globalTable(r) + "\n");
+    for (const s of r.series) process.stdout.write(`\n${s.group}, forecast past the end: ${s.future.map((f) => `${f.date} ${f.value.toFixed(3)}`).join(", ")}\n`);
+  }
+  if (opts.out) {
+    const dir = opts.out;
+    const lines = ["group,date,forecast,lo80,hi80,lo95,hi95", ...r.series.flatMap((s) => s.future.map((f) => `${s.group},${f.date},${f.value},${f.lo80},${f.hi80},${f.lo95},${f.hi95}`))];
+    writeFileAtomic(outPath(dir, "forecast.csv"), lines.join("\n") + "\n");
+    writeFileAtomic(outPath(dir, "metrics.json"), JSON.stringify({ ...doc, source: path, notes: r.notes }, null, 2) + "\n");
+    say(`\nWrote ${dir}/forecast.csv and metrics.json (a global model is not saved for \`recurrent predict\` yet)`);
+  }
+  return r;
 }

@@ -281,6 +281,73 @@ export class NetworkEnsemble {
     return new NetworkEnsemble(spec, transform, members, refit ? undefined : L - 1 + first + cut + 1 + lag);
   }
 
+  /**
+   * One ensemble trained on the windows of several series at once (a global model): each series
+   * is de-seasonalised and scaled by its own profile and scale, its windows anchored as usual,
+   * and early stopping watches the most recent 20 % of every series' windows. Returns one view
+   * per series: the shared networks with that series' transform, forecasting it as
+   * {@link forecast} does. Series with fewer than {@link MIN_WINDOWS} windows are refused.
+   */
+  static async fitMany(trains: Float64Array[], spec: NetworkSpec, names: string[] = []): Promise<NetworkEnsemble[]> {
+    if (spec.strategy !== "direct") throw new ConfigError(`a global model needs the direct strategy; drop --strategy recursive`);
+    const L = spec.lookback;
+    const outH = NetworkEnsemble.outputs(spec);
+    const ySample = spec.preset === "bilstm-seq2seq" ? [outH, 1] : [outH];
+    const parts = trains.map((train, s) => {
+      const all = NetworkEnsemble.windowCount(train.length, spec);
+      if (all < MIN_WINDOWS) {
+        throw new DataError(`series ${names[s] ?? s + 1}: ${train.length} training points give ${Math.max(0, all)} windows of lookback ${L} + ${outH}; need at least ${MIN_WINDOWS}`);
+      }
+      const transform = fitTransform(train, spec.season);
+      const N = Math.min(all, MAX_WINDOWS);
+      const nVal = Math.max(1, Math.round(N * VALIDATION_FRACTION));
+      return { z: deseasonalize(train, transform.profile), transform, first: all - N, N, cut: N - nVal };
+    });
+    const build = (anchor: Anchor): Tensor[] => {
+      const xt: number[] = [], yt: number[] = [], xv: number[] = [], yv: number[] = [];
+      const x = new Float32Array(L);
+      for (const p of parts) {
+        for (let i = 0; i < p.N; i++) {
+          const o = L - 1 + p.first + i;
+          const ref = writeWindow(p.z, o, L, anchor, p.transform.scale, x, 0);
+          const [X, Y] = i < p.cut ? [xt, yt] : [xv, yv];
+          for (let j = 0; j < L; j++) X.push(x[j]!);
+          for (let h = 0; h < outH; h++) Y.push((p.z[o + 1 + h]! - ref) / p.transform.scale);
+        }
+      }
+      const nt = yt.length / outH, nv = yv.length / outH;
+      return [
+        new Tensor(Float32Array.from(xt), [nt, L, 1]), new Tensor(Float32Array.from(yt), [nt, ...ySample]),
+        new Tensor(Float32Array.from(xv), [nv, L, 1]), new Tensor(Float32Array.from(yv), [nv, ...ySample]),
+      ];
+    };
+    const byAnchor = new Map<Anchor, Tensor[]>();
+    const members: Member[] = [];
+    for (let k = 0; k < spec.ensemble; k++) {
+      const anchor: Anchor = k % 2 === 0 ? "last" : "mean";
+      if (!byAnchor.has(anchor)) byAnchor.set(anchor, build(anchor));
+      const [xt, yt, xv, yv] = byAnchor.get(anchor)!;
+      const model = buildPreset(spec.preset, { lookback: L, outputs: outH, seed: spec.seed + k });
+      const stopper = earlyStopping({ monitor: "val_loss", patience: spec.patience, restoreBestWeights: true });
+      const cbs: Callback[] = [stopper];
+      if (spec.onEpochEnd) {
+        const user = spec.onEpochEnd;
+        cbs.push({ onEpochEnd: (epoch: number, logs: Logs) => user(epoch, { ...logs, member: k, refit: 0 }) });
+      }
+      const h = await model.fit(xt!, yt!, {
+        epochs: spec.epochs, batchSize: BATCH_SIZE, shuffle: true, verbose: spec.verbose,
+        ...(spec.progress ? { progress: spec.progress } : {}),
+        run: { label: "global network", index: k, count: spec.ensemble },
+        callbacks: cbs, validationData: [xv!, yv!] as [Tensor, Tensor],
+      });
+      members.push({
+        model, anchor, epochs: Math.max(1, stopper.bestEpoch + 1),
+        history: { loss: h.history.loss ?? [], ...(h.history.val_loss ? { val_loss: h.history.val_loss } : {}) },
+      });
+    }
+    return parts.map((p) => new NetworkEnsemble(spec, p.transform, members, L - 1 + p.first + p.cut + 1));
+  }
+
   /** The same recipe trained on `values` (e.g. the whole series) for each member's best epoch count. */
   refit(values: Float64Array, cov?: CovariateInputs): Promise<NetworkEnsemble> {
     return NetworkEnsemble.fit(values, this.spec, { transform: this.transform, epochs: this.members.map((m) => m.epochs) }, cov);
