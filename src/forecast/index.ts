@@ -5,6 +5,11 @@
 export { forecast, resolveOptions, type ForecastOptions, type ForecastResult, type SeriesInput } from "./forecaster.js";
 export { MODEL_PRESETS, type ModelPreset } from "./presets.js";
 export { NetworkEnsemble, type NetworkSpec, type Strategy, type Anchor, type Member, type Transform } from "./network.js";
+// The ES-RNN (exponential smoothing + LSTM, Smyl's M4 winner) that forecast() backtests beside the LSTM.
+export {
+  EsRnnEnsemble, ESRNN_DEFAULTS, selectEsRnn, esForward, esBackward,
+  type EsRnnSpec, type EsRnnMember, type EsRnnSelection, type EsState, type ForecastFamily,
+} from "./esrnn.js";
 export { naive, seasonalNaive, drift } from "./baselines.js";
 export { mae, rmse, smape, mase, maseScale, scoreAll, type Metrics } from "./metrics.js";
 export {
