@@ -10,6 +10,19 @@ export {
   EsRnnEnsemble, ESRNN_DEFAULTS, selectEsRnn, esForward, esBackward,
   type EsRnnSpec, type EsRnnMember, type EsRnnSelection, type EsState, type ForecastFamily,
 } from "./esrnn.js";
+// Transforms chosen per series, covariates, and one model across many series.
+export {
+  TRANSFORMS, LAMBDA_BOUNDS, guerreroLambda, guerreroCv, boxCox, invBoxCox, fitSeriesTransform, applyTransform,
+  inverseTransform, invertForecast, autoCandidates, transformLabel,
+  type TransformName, type TransformChoice, type SeriesTransform,
+} from "./transforms.js";
+export { fitWithTransform, type TransformScore } from "./forecaster.js";
+export {
+  CALENDARS, calendarChannels, resolveCalendar, fitCovariatePlan, covariateInputs, readCovariates, covariatesFromFrame,
+  type CalendarChoice, type Calendar, type CovariateOptions, type CovariateValues, type CovariatePlan, type CovariateScaler,
+} from "./covariates.js";
+export { type CovariateInputs } from "./network.js";
+export { forecastGlobal, type GlobalForecastResult, type GlobalSeriesResult } from "./global.js";
 export { naive, seasonalNaive, drift } from "./baselines.js";
 export { mae, rmse, smape, mase, maseScale, scoreAll, type Metrics } from "./metrics.js";
 export {

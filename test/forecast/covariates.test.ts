@@ -108,7 +108,7 @@ describe("a covariate that carries the signal", () => {
   it("past feature: the model with x's lags beats the one without by more than half (MASE)", async () => {
     const without = await forecast({ name: "y", dates, values: yPast, freq: "day" }, opts);
     const withX = await forecast({ name: "y", dates, values: yPast, freq: "day", covariates: { past: { x }, future: {} } }, { ...opts, covariates: { features: ["x"] } });
-    // measured: 0.97 without, 0.17 with
+    // measured: 0.748 without, 0.064 with
     expect(withX.metrics.model.mase).toBeLessThan(0.5 * without.metrics.model.mase);
     expect(withX.covariates!.features).toEqual(["x"]);
   }, 60_000);
@@ -116,7 +116,7 @@ describe("a covariate that carries the signal", () => {
   it("known-future flag: the model with the flag's horizon values beats the one without, and the saved forecaster reproduces it", async () => {
     const without = await forecast({ name: "y", dates, values: yEvent, freq: "day" }, opts);
     const withF = await forecast({ name: "y", dates, values: yEvent, freq: "day", covariates: { past: {}, future: { event: flag } } }, { ...opts, covariates: { future: ["event"] } });
-    // measured: 0.98 without, 0.15 with
+    // measured: 0.998 without, 0.108 with
     expect(withF.metrics.model.mase).toBeLessThan(0.5 * without.metrics.model.mase);
     // The forecast follows the flag's future values.
     withF.future.forEach((f, h) => expect(Math.abs(f.value - (20 + 4 * flag[n + h]!))).toBeLessThan(1));
