@@ -18,6 +18,7 @@ import {
   type Scaler, type Frequency,
 } from "../data/index.js";
 import { loadSeries, type LoadedSeries, type LoadSeriesOptions } from "./series.js";
+import { applyTransform, fitSeriesTransform, invertForecast, type SeriesTransform } from "./transforms.js";
 import { resolveBundled } from "./bundled.js";
 import { parseRunConfig, unknownKeyMessage } from "./config_schema.js";
 import { isForecasterDir } from "./saved.js";
@@ -41,6 +42,8 @@ export interface RunConfig {
     testSize?: number;
     /** "minmax" (default) or "standard", fitted on the training span only. */
     scaler?: "minmax" | "standard";
+    /** Transform of the values before the scaler: "none" (default), "log" or "boxcox" (λ by Guerrero's method on the training span). */
+    transform?: "none" | "log" | "boxcox";
   };
   model: { seed?: number; layers: LayerSpec[] };
   compile?: { optimizer?: OptimizerConfig; loss?: LossName | LossSpec; metrics?: string[] };
@@ -124,6 +127,8 @@ export interface RunFile {
   /** The CSV actually read (absolute). */
   csv: string;
   scaler: unknown;
+  /** The values' transform before the scaler (absent: none), with λ fitted on the training span. */
+  transform?: SeriesTransform;
   n: number;
   trainEnd: number;
   testSize: number;
@@ -142,6 +147,10 @@ interface Prepared {
   series: LoadedSeries;
   scaled: Float64Array;
   scaler: Scaler;
+  /** Applied before the scaler; `toUnits` undoes the scaler and it. */
+  transform: SeriesTransform;
+  /** Network outputs (scaled) back in the data's units. */
+  toUnits: (out: ArrayLike<number>) => Float64Array;
   L: number;
   H: number;
   trainEnd: number;
@@ -149,7 +158,7 @@ interface Prepared {
   season: number;
 }
 
-function prepare(cfg: RunConfig, csv: string, scalerJson?: unknown, split?: { trainEnd: number; testSize: number }): Prepared {
+function prepare(cfg: RunConfig, csv: string, scalerJson?: unknown, split?: { trainEnd: number; testSize: number }, saved?: SeriesTransform): Prepared {
   const series = loadSeries(csv, cfg.data);
   const n = series.values.length;
   const L = cfg.data.lookback;
@@ -171,14 +180,19 @@ function prepare(cfg: RunConfig, csv: string, scalerJson?: unknown, split?: { tr
         `needs at least ${needTrain} training points (${windows} window(s)${s > 0 ? `, validationSplit ${s}` : ""}), so at least ${need} points; shorten data.lookback or data.testSize`,
     );
   }
+  const season = seasonLength(series.freq);
+  const transform: SeriesTransform = saved ?? fitSeriesTransform(cfg.data.transform ?? "none", series.values.subarray(0, trainEnd), season);
+  const g = applyTransform(transform, series.values);
   let scaler: Scaler;
   if (scalerJson) scaler = scalerFromJSON(scalerJson);
   else {
     scaler = cfg.data.scaler === "standard" ? new StandardScaler() : new MinMaxScaler();
-    scaler.fit(series.values.subarray(0, trainEnd));
+    scaler.fit(g.subarray(0, trainEnd));
   }
-  const scaled = scaler.transformFeature(series.values, 0);
-  return { series, scaled, scaler, L, H, trainEnd, testSize, season: seasonLength(series.freq) };
+  const scaled = scaler.transformFeature(g, 0);
+  // Elementwise transforms only (no differencing here), so no history is needed to invert them.
+  const toUnits = (out: ArrayLike<number>): Float64Array => Float64Array.from(invertForecast(transform, [], Array.from(scaler.inverseTransformFeature(Float32Array.from(out as ArrayLike<number>), 0))));
+  return { series, scaled, scaler, transform, toUnits, L, H, trainEnd, testSize, season };
 }
 
 function buildModel(cfg: RunConfig, L: number): Sequential {
@@ -228,7 +242,7 @@ export async function trainRun(configPath: string, outDir: string, opts: { verbo
   await model.save(fs.join(outDir, "model"));
   const run: RunFile = {
     format: "recurrent-run", version: 1, config: cfg, csv,
-    scaler: p.scaler.toJSON(), n: p.series.values.length, trainEnd: p.trainEnd, testSize: p.testSize,
+    scaler: p.scaler.toJSON(), ...(p.transform.name !== "none" ? { transform: p.transform } : {}), n: p.series.values.length, trainEnd: p.trainEnd, testSize: p.testSize,
     freq: p.series.freq, season: p.season,
     lastDate: formatDate(p.series.dates[p.series.dates.length - 1]!, p.series.freq),
     history: history.history,
@@ -265,8 +279,8 @@ function readRun(runDir: string): RunFile {
 function evaluatePrepared(model: Sequential, p: Prepared): Record<string, Metrics> {
   const { series, scaler, L, H, trainEnd, season } = p;
   const forecastFrom = (history: Float64Array): number[] => {
-    const x = Float32Array.from(scaler.transformFeature(history.subarray(history.length - L), 0));
-    return Array.from(scaler.inverseTransformFeature(model.predict(new Tensor(x, [1, L, 1])).data, 0));
+    const x = Float32Array.from(scaler.transformFeature(applyTransform(p.transform, history.subarray(history.length - L)), 0));
+    return Array.from(p.toUnits(model.predict(new Tensor(x, [1, L, 1])).data));
   };
   const run = rollingOrigin(series.values, forecastFrom, { horizon: H, testSize: series.values.length - trainEnd });
   // The three simple baselines: the statistical ones are the forecaster's (scoreBacktest's default).
@@ -278,7 +292,7 @@ export async function loadRun(runDir: string, csvOverride?: string): Promise<{ r
   const fs = fileSystem("run");
   const model = await loadSequential(fs.join(runDir, "model"));
   const csv = csvOverride ? fs.resolve(csvOverride) : run.csv;
-  const prepared = prepare(run.config, csv, run.scaler, csvOverride ? undefined : { trainEnd: run.trainEnd, testSize: run.testSize });
+  const prepared = prepare(run.config, csv, run.scaler, csvOverride ? undefined : { trainEnd: run.trainEnd, testSize: run.testSize }, run.transform);
   return { run, model, prepared };
 }
 
@@ -292,7 +306,7 @@ export async function predictRun(runDir: string, csv?: string): Promise<{ date: 
   const { model, prepared: p } = await loadRun(runDir, csv);
   const n = p.scaled.length;
   const x = new Tensor(Float32Array.from(p.scaled.subarray(n - p.L)), [1, p.L, 1]);
-  const yhat = p.scaler.inverseTransformFeature(model.predict(x).data, 0);
+  const yhat = p.toUnits(model.predict(x).data);
   const last = p.series.dates[n - 1]!;
   return Array.from(yhat, (v, h) => ({ date: formatDate(addPeriods(last, p.series.freq, h + 1), p.series.freq), value: v }));
 }

@@ -39,6 +39,7 @@ export const runConfigSchema = z.strictObject({
     horizon: posInt.optional(),
     testSize: posInt.optional(),
     scaler: z.enum(["minmax", "standard"]).optional(),
+    transform: z.enum(["none", "log", "boxcox"]).optional(),
   }),
   model: z.strictObject({
     seed: z.int().min(0).optional(),

@@ -21,7 +21,7 @@ export async function runReport(runDir: string): Promise<ModelReportData> {
   const out = model.predict(new Tensor(x, [count, p.L, 1]));
   const per = out.size / count;
   const firstStep = Float32Array.from({ length: count }, (_, k) => out.data[k * per]!);
-  const predicted = Array.from(p.scaler.inverseTransformFeature(firstStep, 0));
+  const predicted = Array.from(p.toUnits(firstStep));
   const actual = Array.from(p.series.values.subarray(p.trainEnd));
   const naive = Array.from(p.series.values.subarray(p.trainEnd - 1, n - 1));
   const gates = await inspectRun(runDir);

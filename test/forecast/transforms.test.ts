@@ -163,4 +163,37 @@ describe("forecast() with transforms", () => {
     expect(bad.code).not.toBe(0);
     expect(bad.err).toMatch(/--transform.*sqrt.*auto, none, log, boxcox, diff, sdiff/s);
   }, 120_000);
+
+  it("a config file's data.transform (log, boxcox) is fitted on the training span, saved in run.json and undone by evaluate and predict", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "rec-config-transform-"));
+    dirs.push(dir);
+    writeFileSync(join(dir, "air.csv"), "date,value\n" + air.dates.map((d, i) => `${d},${air.values[i]}`).join("\n") + "\n");
+    const config = (transform: string) => ({
+      data: { csv: "air.csv", target: "value", lookback: 12, horizon: 6, transform },
+      model: { seed: 1, layers: [{ type: "lstm", units: 8 }, { type: "dense", units: 6 }] },
+      fit: { epochs: 30, batchSize: 16 },
+    });
+    writeFileSync(join(dir, "boxcox.json"), JSON.stringify(config("boxcox")));
+    const run = join(dir, "run");
+    const t = await cli("train", join(dir, "boxcox.json"), "--out", run, "--quiet");
+    expect(t.code).toBe(0);
+    const saved = JSON.parse(readFileSync(join(run, "run.json"), "utf8"));
+    expect(saved.transform.name).toBe("boxcox");
+    // λ from the training span only (the first 115 of 144 months), not the whole series.
+    expect(saved.transform.lambda).toBeCloseTo(guerreroLambda(air.values.slice(0, saved.trainEnd), 12), 9);
+    const p = await cli("predict", run);
+    expect(p.code).toBe(0);
+    const values = p.out.trim().split("\n").slice(1).map((l) => Number(l.split(",")[1]));
+    expect(values).toHaveLength(6);
+    // In the data's units (hundreds of passengers), not the transformed or scaled ones.
+    values.forEach((v) => expect(v).toBeGreaterThan(200));
+    const e = await cli("evaluate", run, "--json");
+    expect(e.code).toBe(0);
+    // Errors in passengers: a forecast left on the Box-Cox or scaled scale would miss by ~450.
+    expect(JSON.parse(e.out).model.mae).toBeLessThan(150);
+    writeFileSync(join(dir, "diff.json"), JSON.stringify(config("diff")));
+    const bad = await cli("train", join(dir, "diff.json"), "--out", join(dir, "run2"), "--quiet");
+    expect(bad.code).not.toBe(0);
+    expect(bad.err).toMatch(/data\.transform/);
+  }, 120_000);
 });
