@@ -48,7 +48,7 @@ describe("config files: unknown keys", () => {
   it("a misspelt key is refused with the nearest valid name, at its JSON path", async () => {
     const err = await refused(config((c) => { c.data!.lookbak = c.data!.lookback; delete c.data!.lookback; }));
     expect(err).toContain('data.lookback is required');
-    expect(err).toContain('data: unknown key "lookbak"; did you mean "lookback"? (valid keys: csv, date, dateFormat, target, where, freq, agg, impute, maxGap, maxImputedShare, nonFinite, lookback, horizon, testSize, scaler)');
+    expect(err).toContain('data: unknown key "lookbak"; did you mean "lookback"? (valid keys: csv, date, dateFormat, target, where, freq, agg, impute, maxGap, maxImputedShare, nonFinite, lookback, horizon, testSize, scaler, transform)');
   });
 
   it("at every level: the top, fit, compile.optimizer", async () => {
