@@ -343,7 +343,7 @@ export async function forecast(series: SeriesInput, opts: ForecastOptions = {}):
   const trainSeconds = (performance.now() - t0) / 1000;
   const lstmRun = rollingOrigin(values, (history) => net.forecast(history, cov), { horizon: H, testSize });
   // The ES-RNN beside the LSTM: forced by model "esrnn", chosen by backtest MAE by default.
-  const esMode = opts.model === "esrnn" ? "esrnn" : opts.model === undefined && spec.strategy === "direct" && !cov ? "auto" : null;
+  const esMode = opts.model === "esrnn" ? "esrnn" : opts.model === undefined && spec.strategy === "direct" && !cov && spec.transform === "none" ? "auto" : null;
   const es = esMode ? selectEsRnn(values, trainEnd, lstmRun, { ...spec, testSize }, esMode) : null;
   const esChosen = es?.chosen === "esrnn" ? es.ensemble! : null;
   const run = esChosen ? es!.run! : lstmRun;
