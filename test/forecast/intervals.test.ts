@@ -39,37 +39,42 @@ describe("calibrateIntervals and backtestCoverage", () => {
     const errors = Array.from({ length: 10 }, (_, i) => [(i % 2 ? -1 : 1) * (i + 1), -10 * (i + 1)]);
     const w = calibrateIntervals(errors);
     expect(w.origins).toBe(10);
-    expect(w.halfWidth["80"]).toEqual([9, 90]); // k = ⌈11·0.8⌉ = 9
-    // 95 %: k = 11 > 10 at each step, so every step's errors are pooled, divided by √h: 20
-    // scores, k = ⌈21·0.95⌉ = 20, the largest (100/√2), times √h at each step.
-    expect(w.halfWidth["95"][0]).toBeCloseTo(100 / Math.SQRT2, 12);
-    expect(w.halfWidth["95"][1]).toBeCloseTo(100, 12);
+    // 80 %: each step's own k = ⌈11·0.8⌉ = 9th error: 9 and 90. The pool divides step h's errors
+    // by h: 1…10 and 5…50, 20 scores, k = ⌈21·0.8⌉ = 17th = 35, so 35 and 70. The wider wins.
+    expect(w.halfWidth["80"]).toEqual([35, 90]);
+    // 95 %: k = 11 > 10 at each step; the pool's k = 20 (the largest, 50) alone: 50 and 100.
+    expect(w.halfWidth["95"]).toEqual([50, 100]);
     expect(w.exact).toEqual({ "80": true, "95": true });
-    expect(w.pooled).toEqual({ "80": false, "95": true });
-    const [a, b] = withIntervals([{ date: "a", value: 1 }, { date: "b", value: 2 }], w);
-    expect(a).toMatchObject({ date: "a", value: 1, lo80: -8, hi80: 10 });
-    expect(b).toMatchObject({ date: "b", value: 2, lo80: -88, hi80: 92 });
-    expect(a!.hi95).toBeCloseTo(1 + 100 / Math.SQRT2, 12);
-    expect(b!.lo95).toBeCloseTo(-98, 12);
+    expect(w.pooled).toEqual({ "80": true, "95": true });
+    expect(withIntervals([{ date: "a", value: 1 }, { date: "b", value: 2 }], w)).toEqual([
+      { date: "a", value: 1, lo80: -34, hi80: 36, lo95: -49, hi95: 51 },
+      { date: "b", value: 2, lo80: -88, hi80: 92, lo95: -98, hi95: 102 },
+    ]);
     expect(() => withIntervals([{ value: 1 }], w)).toThrow(DataError);
   });
 
-  it("pools the steps' errors, scaled by √h, when the origins are too few; the largest only when the pool is too small", () => {
+  it("pools the steps' errors, scaled by h, when the origins are too few; the largest only when the pool is too small", () => {
     // One origin, 8 steps: 8 pooled scores; 80 % needs k = ⌈9·0.8⌉ = 8 ≤ 8, 95 % k = 9 > 8.
     const one = [[1, -2, 3, -4, 5, -6, 7, -8]];
     const w = calibrateIntervals(one);
-    const scores = one[0]!.map((e, h) => Math.abs(e) / Math.sqrt(h + 1));
+    const scores = one[0]!.map((e, h) => Math.abs(e) / (h + 1));
     const top = Math.max(...scores);
-    w.halfWidth["80"].forEach((q, h) => expect(q).toBeCloseTo(top * Math.sqrt(h + 1), 12));
+    w.halfWidth["80"].forEach((q, h) => expect(q).toBeCloseTo(top * (h + 1), 12));
     expect(w.exact).toEqual({ "80": true, "95": false });
-    expect(w.pooled).toEqual({ "80": true, "95": true });
-    // A step with enough errors of its own keeps its own quantile.
-    const many = Array.from({ length: 5 }, (_, i) => [i + 1, 100 * (i + 1)]);
+    // 95 %: neither has enough: the wider largest error, here the step's own (= the pool's, scaled)
+    expect(w.pooled).toEqual({ "80": true, "95": false });
+    w.halfWidth["95"].forEach((q, h) => expect(q).toBeCloseTo(h + 1, 12));
+    // A step whose own quantile is at least the pool's keeps it.
+    const many = Array.from({ length: 5 }, (_, i) => [i + 1, 2 * (i + 1)]);
     const m = calibrateIntervals(many);
-    expect(m.halfWidth["80"]).toEqual([5, 500]); // k = ⌈6·0.8⌉ = 5 ≤ 5: each step its own
+    expect(m.halfWidth["80"]).toEqual([5, 10]); // own k = ⌈6·0.8⌉ = 5: 5 and 10; the pool's 9th of 10 scaled: 5
     expect(m.pooled!["80"]).toBe(false);
+    // A lucky step (small errors) is widened to the pool's.
+    const lucky = calibrateIntervals(Array.from({ length: 5 }, (_, i) => [0.1 * (i + 1), 2 * (i + 1)]));
+    // pool: 0.1…0.5 and (2…10)/2 = 1…5; its 9th of 10 is 4, against step 1's own 0.5
+    expect(lucky.halfWidth["80"][0]).toBeCloseTo(4, 12);
     expect(conformalHalfWidths([[], []], 0.8)).toBeNull();
-    expect(conformalHalfWidths([[2], []], 0.5)).toEqual({ widths: [2, 2 * Math.SQRT2], exact: true, pooled: true });
+    expect(conformalHalfWidths([[2], []], 0.5)).toEqual({ widths: [2, 4], exact: true, pooled: true });
   });
 
   it("backtestErrors is actual − forecast at origin + 1 + h", () => {
