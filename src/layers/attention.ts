@@ -108,6 +108,10 @@ abstract class ScoredAttention extends MultiInputLayer {
     return this.shapesFor(args);
   }
 
+  override callOptions(): readonly string[] {
+    return ["returnAttentionScores", "useCausalMask"];
+  }
+
   protected computeOutputShapes(args: CallArgs): number[][] {
     return this.shapesFor(args);
   }

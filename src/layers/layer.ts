@@ -251,8 +251,8 @@ export abstract class Layer {
       if (!shapesEqual(w.shape, p.shape)) {
         throw new ShapeError(`${this.name}.setWeights: weight ${i} (${p.name}) expects shape ${fmtShape(p.shape)}, got ${fmtShape(w.shape)}`);
       }
-      p.value.set(w.data);
     });
+    ps.forEach((p, i) => p.value.set(weights[i]!.data)); // written only once every tensor is checked
   }
 
   // ---- masks (variable-length sequences) ----------------------------------------------------
@@ -312,6 +312,11 @@ export abstract class Layer {
     const dy = dys[0];
     if (!dy) throw new ConfigError(`layer "${this.name}" (${this.className}): backward without a gradient for its output`);
     return [this.backward(dy)];
+  }
+
+  /** The options of `apply` this layer understands beyond its inputs (recurrent: initialState; attention: returnAttentionScores, useCausalMask). */
+  callOptions(): readonly string[] {
+    return [];
   }
 
   /**

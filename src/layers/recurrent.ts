@@ -187,6 +187,10 @@ abstract class RecurrentLayer extends Layer {
     return this.runBackward(dy, undefined, false).dx;
   }
 
+  override callOptions(): readonly string[] {
+    return ["initialState"];
+  }
+
   /** Graph calls: the sequence, then `initialStates` state inputs; outputs [output] or, with returnState, [output, ...final states]. */
   override buildCall(inputShapes: number[][], args: CallArgs = {}): number[][] {
     const n = args.initialStates ?? 0;

@@ -95,6 +95,12 @@ export function applyLayer(layer: Layer, inputs: SymbolicTensor | SymbolicTensor
   if (args === null || typeof args !== "object") throw new ConfigError(`${who}: options must be an object, got ${typeof args}`);
   const extra = Object.keys(args).filter((k) => k !== "initialState" && k !== "returnAttentionScores" && k !== "useCausalMask");
   if (extra.length) throw new ConfigError(`${who}: unknown option${extra.length > 1 ? "s" : ""} ${extra.map((k) => `'${k}'`).join(", ")}; valid options are initialState, returnAttentionScores, useCausalMask`);
+  const understood = layer.callOptions();
+  for (const k of Object.keys(args)) {
+    if ((args as Record<string, unknown>)[k] !== undefined && !understood.includes(k)) {
+      throw new ConfigError(`${who}: ${layer.className} takes no '${k}' option${understood.length ? ` (it takes ${understood.join(", ")})` : ""}; ${k === "initialState" ? "initial states start recurrent layers (lstm, gru, simpleRnn)" : "that option belongs to the attention layers"}`);
+    }
+  }
   const list = (Array.isArray(inputs) ? inputs : [inputs]).map((v, k) => checkSymbolic(v, `${who}: input ${k}`));
   if (list.length === 0) throw new ConfigError(`${who}: give at least one input`);
   const call: CallArgs = {};

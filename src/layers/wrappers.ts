@@ -81,6 +81,7 @@ export class Bidirectional extends Layer {
     checkWrapped(layer, "bidirectional");
     if (!(layer instanceof RecurrentLayer)) throw new ConfigError(`bidirectional: wraps a recurrent layer (lstm, gru, simpleRnn), got ${layer.className}`);
     if (layer.stateful) throw new ConfigError("bidirectional: stateful layers are not supported inside Bidirectional");
+    if (layer.returnState) throw new ConfigError("bidirectional: returnState inside Bidirectional is not supported (its output would drop the four states silently); use two recurrent layers, one with goBackwards: true, with returnState, and concatenate their outputs");
     layer.claim(this, "a bidirectional wrapper", "bidirectional");
     this.mergeMode = args.mergeMode ?? "concat";
     this.forwardLayer = layer;

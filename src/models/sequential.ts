@@ -16,6 +16,9 @@ import { getBackend, checkBackendChoice, referenceBackend, type Backend, type Ba
 import { parallelHost, checkThreads, getDefaultThreads, type ParallelPool } from "./parallel.js";
 import { parseOptions, options, z, str, bool, positiveInt, nonNegativeInt, fn, fmtValue } from "../layers/options.js";
 
+/** Layers that map each time step on its own (or have no time axis), so predictStep can run them a step at a time. */
+const STEP_LAYERS = new Set(["InputLayer", "Dense", "Dropout", "Embedding", "Masking", "TimeDistributed"]);
+
 /** Estimated FLOPs of one batch below which "auto" threads stays on one thread. */
 const PARALLEL_MIN_FLOP = 3e8;
 
@@ -547,6 +550,14 @@ export abstract class Model {
   setWeights(weights: Tensor[]): void {
     this.requireBuilt("setWeights");
     if (!Array.isArray(weights)) throw new ShapeError(`setWeights: expected a list of tensors (as getWeights() returns), got ${fmtValue(weights)}`);
+    // check every tensor before writing any, so a refused call leaves the weights as they were
+    const params = this.layers.flatMap((l) => l.allParams().map((p, i) => ({ l, p, i })));
+    if (weights.length !== params.length) throw new ShapeError(`setWeights: expected ${params.length} arrays, got ${weights.length}`);
+    params.forEach(({ l, p, i }, k) => {
+      const w = weights[k];
+      if (!(w instanceof Tensor)) throw new ShapeError(`${l.name}.setWeights: weight ${i} (${p.name}) must be a Tensor of shape ${fmtShape(p.shape)}, got ${fmtValue(w)}`);
+      if (!shapesEqual(w.shape, p.shape)) throw new ShapeError(`${l.name}.setWeights: weight ${i} (${p.name}) expects shape ${fmtShape(p.shape)}, got ${fmtShape(w.shape)}`);
+    });
     let k = 0;
     for (const l of this.layers) {
       const n = l.allParams().length;
@@ -819,7 +830,7 @@ export abstract class Model {
       const logs: Logs = { loss: lossSum / seen };
       accs.forEach((a) => (logs[a.name] = a.result()));
       if (xv && yv) {
-        const v = this.evaluate(xv, yv, { batchSize, ...(wv ? { sampleWeight: wv } : {}) });
+        const v = this.evaluatePrepared(xv, yv, wv, batchSize); // already checked (and, for a graph, packed)
         for (const [k, val] of Object.entries(v)) logs[`val_${k}`] = val;
       }
       this.epochsTrained = epoch + 1;
@@ -874,7 +885,12 @@ export abstract class Model {
     const loss = this.requireCompiled("evaluate").loss;
     const { x, y } = this.prepareData(xIn, yIn, "evaluate");
     const w = this.sampleWeights(args.sampleWeight, undefined, y, "evaluate");
-    const batchSize = args.batchSize ?? 32;
+    return this.evaluatePrepared(x, y, w, args.batchSize ?? 32);
+  }
+
+  /** Loss and metrics over checked data (what prepareData returns), in inference mode. */
+  protected evaluatePrepared(x: Tensor, y: Tensor, w: Float32Array | null, batchSize: number): Record<string, number> {
+    const loss = this.requireCompiled("evaluate").loss;
     const classes = this.classes();
     const accs = this.trackers();
     const n = x.shape[0]!;
@@ -1010,10 +1026,19 @@ export class Sequential extends Model {
     if (this.stepBatch !== null && this.stepBatch !== B) {
       throw new ShapeError(`predictStep: the states are for a batch of ${this.stepBatch} streams, got ${B}; call resetStates() to start a batch of ${B}`);
     }
+    // Stepping is exact only when every layer maps step t to step t: recurrent layers (while the
+    // time axis lasts) and per-step layers. Convolutions, poolings, flatten, repeatVector and
+    // Bidirectional read across steps (or the future), so the stepped answer would be wrong.
+    let timeKept = true;
     for (const l of this.layers) {
-      if (l instanceof RecurrentLayer) continue;
-      if (l.children().some((c) => c instanceof RecurrentLayer)) {
-        throw new ConfigError(`predictStep: layer "${l.name}" (${l.className}) reads whole sequences (a backward direction needs the future); a model stepped in time has plain recurrent layers`);
+      if (l instanceof RecurrentLayer) {
+        if (!timeKept) throw new ConfigError(`predictStep: layer "${l.name}" (${l.className}) comes after the time axis ended (a recurrent layer without returnSequences, or repeatVector), so it does not see one input step per step; step the model only up to there, or use predict`);
+        if (!l.returnSequences) timeKept = false;
+        continue;
+      }
+      const perStep = STEP_LAYERS.has(l.className) && !l.children().some((c) => c instanceof RecurrentLayer || !STEP_LAYERS.has(c.className));
+      if (!perStep) {
+        throw new ConfigError(`predictStep: layer "${l.name}" (${l.className}) reads across time steps${l.className === "Bidirectional" ? " (its backward direction needs the future)" : ""}, so a model cannot run it one step at a time; predictStep takes models of recurrent, dense, dropout, embedding, masking and timeDistributed layers — use predict on whole sequences`);
       }
     }
     const y = withStepMode(() => {

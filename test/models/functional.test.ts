@@ -156,4 +156,38 @@ describe("functional models", () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it("validates during fit (validationSplit and validationData) with one and with several inputs and outputs", async () => {
+    const inp = input({ shape: [4, 2] });
+    const single = model({ inputs: inp, outputs: layers.dense({ units: 1 }).apply(layers.lstm({ units: 3 }).apply(inp) as never) as never, seed: 2 });
+    single.compile({ optimizer: "adam", loss: "mse" });
+    const x = randomTensor([20, 4, 2], 1), y = randomTensor([20, 1], 2);
+    const h = await single.fit(x, y, { epochs: 2, batchSize: 5, validationSplit: 0.2, verbose: 0 });
+    expect(h.history.val_loss!.length).toBe(2);
+    expect(h.history.val_loss![1]).toBeCloseTo(single.evaluate(x.slice0(16, 20), y.slice0(16, 20)).loss, 5);
+    const a = input({ shape: [4, 2] }), b = input({ shape: [3] });
+    const ha = layers.gru({ units: 3 }).apply(a) as never;
+    const two = model({ inputs: [a, b], outputs: [layers.dense({ units: 1 }).apply(layers.concatenate().apply([ha, b]) as never) as never, ha], seed: 3 });
+    two.compile({ optimizer: "adam", loss: ["mse", "mae"], metrics: ["mae"] });
+    const xs = [x, randomTensor([20, 3], 3)], ys = [y, randomTensor([20, 3], 4)];
+    const h2 = await two.fit(xs, ys, { epochs: 2, batchSize: 5, validationData: [xs, ys], verbose: 0 });
+    expect(h2.history.val_loss![1]).toBeCloseTo(two.evaluate(xs, ys).loss, 5);
+    expect(Object.keys(h2.history).sort()).toEqual(["dense_mae", "gru_mae", "loss", "val_dense_mae", "val_gru_mae", "val_loss"]);
+  });
+
+  it("refuses options a layer does not take, returnState inside Bidirectional, and a setWeights it cannot apply whole", () => {
+    const a = input({ shape: [4, 2] });
+    const s = input({ shape: [3] });
+    expect(() => layers.dense({ units: 3 }).apply(a, { initialState: s })).toThrow(/Dense takes no 'initialState' option; initial states start recurrent layers/);
+    expect(() => layers.lstm({ units: 3 }).apply(a, { returnAttentionScores: true })).toThrow(/LSTM takes no 'returnAttentionScores' option \(it takes initialState\)/);
+    expect(() => layers.bidirectional(layers.lstm({ units: 3, returnState: true }))).toThrow(/returnState inside Bidirectional is not supported/);
+    const m = model({ inputs: a, outputs: layers.dense({ units: 1 }).apply(layers.lstm({ units: 3 }).apply(a) as never) as never });
+    const before = m.getWeights();
+    const bad = m.getWeights();
+    bad[0] = randomTensor([2, 12], 5);
+    bad[3] = randomTensor([2, 1], 6); // the dense kernel is [3, 1]
+    expect(() => m.setWeights(bad)).toThrow(/dense\.setWeights: weight 0 \(kernel\) expects shape \[3, 1\]/);
+    m.getWeights().forEach((w, k) => expect(Array.from(w.data)).toEqual(Array.from(before[k]!.data)));
+    expect(() => m.setWeights(bad.slice(1))).toThrow(/expected 5 arrays, got 4/);
+  });
 });

@@ -63,7 +63,18 @@ describe("predictStep", () => {
     m.resetStates();
     expect(() => m.predictStep(randomTensor([4, 2], 1))).not.toThrow();
     const bi = sequential([layers.bidirectional(layers.lstm({ units: 2 }), { inputShape: [5, 2] } as never)]);
-    expect(() => bi.predictStep(randomTensor([1, 2], 1))).toThrow(ConfigError);
+    expect(() => bi.predictStep(randomTensor([1, 2], 1))).toThrow(/backward direction needs the future/);
+  });
+
+  it("refuses models whose layers read across steps instead of answering wrongly", () => {
+    const cases = [
+      sequential([layers.conv1d({ filters: 2, kernelSize: 3, padding: "causal", inputShape: [6, 1] }), layers.lstm({ units: 3 }), layers.dense({ units: 1 })]),
+      sequential([layers.lstm({ units: 3, returnSequences: true, inputShape: [6, 1] }), layers.globalAveragePooling1d(), layers.dense({ units: 1 })]),
+      sequential([layers.lstm({ units: 3, returnSequences: true, inputShape: [6, 1] }), layers.maxPooling1d(), layers.flatten(), layers.dense({ units: 1 })]),
+    ];
+    for (const m of cases) expect(() => m.predictStep(randomTensor([2, 1], 1))).toThrow(/reads across time steps/);
+    const encDec = sequential([layers.lstm({ units: 3, inputShape: [6, 1] }), layers.repeatVector({ n: 6 }), layers.lstm({ units: 3, returnSequences: true }), layers.timeDistributed(layers.dense({ units: 1 }))]);
+    expect(() => encDec.predictStep(randomTensor([2, 1], 1))).toThrow(ConfigError);
   });
 });
 
