@@ -43,6 +43,8 @@ export interface ForecastCliOptions {
   calendar?: CalendarChoice;
   /** Forecast every value of this column as its own series, with one global model. */
   group?: string;
+  /** With --group: give the global model a one-hot series id. */
+  seriesId?: boolean;
   epochs?: number;
   seed?: number;
   out?: string;
@@ -198,7 +200,7 @@ async function runGlobal(path: string, load: LoadSeriesOptions, opts: ForecastCl
   say(`• ${groups.length} series by ${column}: ${groups.map((g) => `${g.group} (${g.series.values.length})`).join(", ")}`);
   const r = await forecastGlobal(groups, {
     horizon: opts.horizon, lookback: opts.lookback, season: opts.season, testSize: opts.testSize, model: opts.model, strategy: opts.strategy,
-    transform: opts.transform, epochs: opts.epochs, seed: opts.seed, ...(opts.features || opts.future || opts.calendar ? { covariates: {} } : {}),
+    transform: opts.transform, epochs: opts.epochs, seed: opts.seed, ...(opts.seriesId ? { seriesId: true } : {}), ...(opts.features || opts.future || opts.calendar ? { covariates: {} } : {}),
     ...trainingProgress(opts),
   });
   for (const n of r.notes) say(`• ${n}`);

@@ -89,6 +89,7 @@ export function buildProgram(): Command {
     .option("--future <a,b>", "known-future covariate columns (holidays, events) with values for the horizon in rows after the last target value", (v: string) => v.split(",").map((c) => c.trim()).filter(Boolean))
     .addOption(new Option("--calendar <c>", "calendar covariates from the dates, known for the horizon: month or dayofweek (cyclic), auto (by frequency) or none").choices(["none", "auto", "month", "dayofweek"]))
     .option("--group <column>", "forecast every value of this column (e.g. symbol) as its own series with one global model trained on all of them")
+    .option("--series-id", "with --group: give the global model a one-hot series id beside the values", false)
     .addOption(new Option("--transform <t>", "transform of the values before the networks: auto (chosen per series on the validation), none, log, boxcox, diff, sdiff").choices(["auto", "none", "log", "boxcox", "diff", "sdiff"]))
     .option("--epochs <n>", "maximum training epochs (early stopping may end sooner)", positiveInt("--epochs"))
     .option("--seed <n>", "random seed (a non-negative integer)", (v) => {

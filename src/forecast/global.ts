@@ -8,7 +8,7 @@ import { addPeriods, formatDate, type Frequency } from "../data/index.js";
 import { rollingOrigin, scoreBacktest, type ByMethod, type MethodName } from "./backtest.js";
 import { conformalIntervals, withIntervals } from "./intervals.js";
 import type { Metrics } from "./metrics.js";
-import { NetworkEnsemble } from "./network.js";
+import { NetworkEnsemble, type CovariateInputs } from "./network.js";
 import { resolveOptions, TEST_FRACTION, type ForecastOptions, type SeriesInput } from "./forecaster.js";
 import type { Future } from "./saved.js";
 
@@ -24,6 +24,15 @@ export interface GlobalSeriesResult {
   metrics: ByMethod<Metrics>;
   /** H steps past the series' end with 80 % and 95 % split-conformal intervals from its own backtest. */
   future: Future;
+}
+
+/** Options of {@link forecastGlobal} beside forecast()'s. */
+export interface GlobalOptions {
+  /**
+   * Give the networks a one-hot series id (one constant channel per series), so they can learn
+   * per-series behaviour beside the shared one. Default false.
+   */
+  seriesId?: boolean;
 }
 
 /** The result of {@link forecastGlobal}. */
@@ -46,7 +55,9 @@ export interface GlobalForecastResult {
  * @throws ConfigError with fewer than two series or a transform, covariates or the recursive
  * strategy (not supported globally); DataError when a series is too short for the lookback.
  */
-export async function forecastGlobal(groups: { group: string; series: SeriesInput }[], opts: ForecastOptions = {}): Promise<GlobalForecastResult> {
+export async function forecastGlobal(
+  groups: { group: string; series: SeriesInput }[], opts: ForecastOptions & GlobalOptions = {},
+): Promise<GlobalForecastResult> {
   if (groups.length < 2) throw new ConfigError(`forecastGlobal: a global model needs at least two series, got ${groups.length}`);
   if (opts.transform !== undefined && opts.transform !== "none") throw new ConfigError(`forecastGlobal: transforms are not supported by the global model yet (got "${opts.transform}"); drop --transform`);
   if (opts.covariates) throw new ConfigError(`forecastGlobal: covariates are not supported by the global model yet; drop --features, --future and --calendar`);
@@ -64,19 +75,23 @@ export async function forecastGlobal(groups: { group: string; series: SeriesInpu
   const H = spec.horizon;
   const testSizes = values.map((v) => opts.testSize ?? Math.max(H, Math.round(TEST_FRACTION * v.length)));
   const trains = values.map((v, i) => v.slice(0, v.length - testSizes[i]!));
+  // One-hot ids: constant channels, read like known-future covariates (H steps past the end too).
+  const ids: CovariateInputs[] | undefined = opts.seriesId
+    ? values.map((v, i) => ({ past: [], known: groups.map((_, j) => new Float64Array(v.length + H).fill(i === j ? 1 : 0)) }))
+    : undefined;
   const t0 = performance.now();
-  const views = await NetworkEnsemble.fitMany(trains, spec, groups.map((g) => g.group));
+  const views = await NetworkEnsemble.fitMany(trains, spec, groups.map((g) => g.group), ids);
   const seconds = (performance.now() - t0) / 1000;
 
   const series: GlobalSeriesResult[] = [];
   const notes: string[] = [...spec.notes];
   for (const [i, g] of groups.entries()) {
     const v = values[i]!;
-    const run = rollingOrigin(v, (history) => views[i]!.forecast(history), { horizon: H, testSize: testSizes[i]! });
+    const run = rollingOrigin(v, (history) => views[i]!.forecast(history, ids?.[i]), { horizon: H, testSize: testSizes[i]! });
     const scores = scoreBacktest(v, run, H, spec.season);
     const { coverage: _c, ...widths } = conformalIntervals(v, run.origins, run.forecasts);
     const last = g.series.dates[g.series.dates.length - 1]!;
-    const points = views[i]!.forecast(v).map((value, h) => ({ date: formatDate(addPeriods(last, freq, h + 1), freq), value }));
+    const points = views[i]!.forecast(v, ids?.[i]).map((value, h) => ({ date: formatDate(addPeriods(last, freq, h + 1), freq), value }));
     series.push({ group: g.group, n: v.length, origins: run.origins.length, metrics: scores.metrics, future: withIntervals(points, widths) });
     for (const note of scores.notes) notes.push(`${g.group}: ${note}`);
   }
@@ -92,7 +107,7 @@ export async function forecastGlobal(groups: { group: string; series: SeriesInpu
   }
   notes.unshift(
     `one ${spec.preset} ensemble of ${spec.ensemble} network(s) trained on the windows of all ${groups.length} series at once (${seconds.toFixed(1)} s), ` +
-      `each series de-seasonalised and scaled by its own profile and scale; early stopping kept epochs ${views[0]!.members.map((m) => m.epochs).join(", ")}`,
+      `each series de-seasonalised and scaled by its own profile and scale${opts.seriesId ? ", with a one-hot series id" : ""}; early stopping kept epochs ${views[0]!.members.map((m) => m.epochs).join(", ")}`,
     `lookback ${spec.lookback} for every series (the shortest, "${groups[shortest]!.group}", allows it); the future is forecast by the backtested networks (no refit)`,
   );
   return { horizon: H, lookback: spec.lookback, season: spec.season, model: spec.preset, series, aggregate, notes };

@@ -288,8 +288,13 @@ export class NetworkEnsemble {
    * per series: the shared networks with that series' transform, forecasting it as
    * {@link forecast} does. Series with fewer than {@link MIN_WINDOWS} windows are refused.
    */
-  static async fitMany(trains: Float64Array[], spec: NetworkSpec, names: string[] = []): Promise<NetworkEnsemble[]> {
-    if (spec.strategy !== "direct") throw new ConfigError(`a global model needs the direct strategy; drop --strategy recursive`);
+  static async fitMany(trains: Float64Array[], spec0: NetworkSpec, names: string[] = [], covs?: CovariateInputs[]): Promise<NetworkEnsemble[]> {
+    if (spec0.strategy !== "direct") throw new ConfigError(`a global model needs the direct strategy; drop --strategy recursive`);
+    const spec = { ...spec0, covariates: covariateCount(covs?.[0]) };
+    if (covs && (covs.length !== trains.length || covs.some((c) => covariateCount(c) !== spec.covariates))) {
+      throw new DataError(`fitMany: give the same covariate channels for each of the ${trains.length} series`);
+    }
+    const C = 1 + spec.covariates;
     const L = spec.lookback;
     const outH = NetworkEnsemble.outputs(spec);
     const ySample = spec.preset === "bilstm-seq2seq" ? [outH, 1] : [outH];
@@ -301,24 +306,25 @@ export class NetworkEnsemble {
       const transform = fitTransform(train, spec.season);
       const N = Math.min(all, MAX_WINDOWS);
       const nVal = Math.max(1, Math.round(N * VALIDATION_FRACTION));
-      return { z: deseasonalize(train, transform.profile), transform, first: all - N, N, cut: N - nVal };
+      return { z: deseasonalize(train, transform.profile), transform, first: all - N, N, cut: N - nVal, cov: covs?.[s] };
     });
     const build = (anchor: Anchor): Tensor[] => {
       const xt: number[] = [], yt: number[] = [], xv: number[] = [], yv: number[] = [];
-      const x = new Float32Array(L);
+      const x = new Float32Array(L * C);
       for (const p of parts) {
         for (let i = 0; i < p.N; i++) {
           const o = L - 1 + p.first + i;
-          const ref = writeWindow(p.z, o, L, anchor, p.transform.scale, x, 0);
+          const ref = writeWindow(p.z, o, L, anchor, p.transform.scale, x, 0, C);
+          writeCovariates(p.cov, o, L, spec.horizon, C, x, 0);
           const [X, Y] = i < p.cut ? [xt, yt] : [xv, yv];
-          for (let j = 0; j < L; j++) X.push(x[j]!);
+          for (let j = 0; j < L * C; j++) X.push(x[j]!);
           for (let h = 0; h < outH; h++) Y.push((p.z[o + 1 + h]! - ref) / p.transform.scale);
         }
       }
       const nt = yt.length / outH, nv = yv.length / outH;
       return [
-        new Tensor(Float32Array.from(xt), [nt, L, 1]), new Tensor(Float32Array.from(yt), [nt, ...ySample]),
-        new Tensor(Float32Array.from(xv), [nv, L, 1]), new Tensor(Float32Array.from(yv), [nv, ...ySample]),
+        new Tensor(Float32Array.from(xt), [nt, L, C]), new Tensor(Float32Array.from(yt), [nt, ...ySample]),
+        new Tensor(Float32Array.from(xv), [nv, L, C]), new Tensor(Float32Array.from(yv), [nv, ...ySample]),
       ];
     };
     const byAnchor = new Map<Anchor, Tensor[]>();
@@ -327,7 +333,7 @@ export class NetworkEnsemble {
       const anchor: Anchor = k % 2 === 0 ? "last" : "mean";
       if (!byAnchor.has(anchor)) byAnchor.set(anchor, build(anchor));
       const [xt, yt, xv, yv] = byAnchor.get(anchor)!;
-      const model = buildPreset(spec.preset, { lookback: L, outputs: outH, seed: spec.seed + k });
+      const model = buildPreset(spec.preset, { lookback: L, features: C, outputs: outH, seed: spec.seed + k });
       const stopper = earlyStopping({ monitor: "val_loss", patience: spec.patience, restoreBestWeights: true });
       const cbs: Callback[] = [stopper];
       if (spec.onEpochEnd) {

@@ -30,6 +30,16 @@ describe("one global model across the five stocks of data/stocks.csv", () => {
     expect(r.aggregate.model!.mase).toBeLessThan(r.aggregate.seasonalNaive!.mase);
   }, 120_000);
 
+  it("seriesId gives the shared networks one constant one-hot channel per series", async () => {
+    const three = groups.slice(0, 3);
+    const r = await forecastGlobal(three, { epochs: 5, ensemble: 2, seriesId: true });
+    expect(r.notes[0]).toMatch(/with a one-hot series id/);
+    expect(r.series.map((s) => s.future.length)).toEqual([r.horizon, r.horizon, r.horizon]);
+    const plain = await forecastGlobal(three, { epochs: 5, ensemble: 2 });
+    // Same seeds and windows: only the id channels differ, and they change the forecasts.
+    expect(r.series[0]!.future[0]!.value).not.toBe(plain.series[0]!.future[0]!.value);
+  }, 60_000);
+
   it("refuses a single series, a transform and covariates, saying why", async () => {
     await expect(forecastGlobal(groups.slice(0, 1))).rejects.toThrow(/needs at least two series, got 1/);
     await expect(forecastGlobal(groups, { transform: "log" })).rejects.toThrow(/transforms are not supported by the global model yet \(got "log"\)/);
