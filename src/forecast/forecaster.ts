@@ -382,7 +382,9 @@ export async function forecast(series: SeriesInput, opts: ForecastOptions = {}):
     if (!intervals.exact[level]) {
       notes.push(`the ${level} % interval is the largest backtest error (its step's, or the steps' pooled and scaled by h): ${run.origins.length} origins × ${H} steps are too few for its finite-sample guarantee (${level === "80" ? 4 : 19} needed); lengthen --test-size`);
     } else if (intervals.pooled?.[level]) {
-      notes.push(`the ${level} % interval is, at some steps, the quantile of every step's backtest errors pooled and scaled by h (wider than the step's own, or standing in when ${run.origins.length} origins are too few for it: ${level === "80" ? 4 : 19} needed)`);
+      const need = level === "80" ? 4 : 19;
+      notes.push(`the ${level} % interval is, at some steps, the quantile of every step's backtest errors pooled and scaled by h` +
+        (run.origins.length >= need ? ` (wider there than the step's own quantile)` : ` (${run.origins.length} origins are too few for a quantile per step: ${need} needed)`));
     }
   }
 
