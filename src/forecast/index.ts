@@ -22,7 +22,7 @@ export {
   type CalendarChoice, type Calendar, type CovariateOptions, type CovariateValues, type CovariatePlan, type CovariateScaler,
 } from "./covariates.js";
 export { type CovariateInputs } from "./network.js";
-export { forecastGlobal, type GlobalForecastResult, type GlobalSeriesResult } from "./global.js";
+export { forecastGlobal, type GlobalForecastResult, type GlobalSeriesResult, type GlobalOptions } from "./global.js";
 export { naive, seasonalNaive, drift } from "./baselines.js";
 export { mae, rmse, smape, mase, maseScale, scoreAll, type Metrics } from "./metrics.js";
 export {
