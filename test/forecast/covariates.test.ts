@@ -131,6 +131,35 @@ describe("a covariate that carries the signal", () => {
   }, 60_000);
 });
 
+describe("a known-future column through the CLI", () => {
+  it("rows after the last target carry the horizon's flags; forecast uses them, and predict (and predict --csv) reproduce forecast.csv", async () => {
+    const dir = tmp();
+    const rng = new Rng(5);
+    const n = 200, H = 4;
+    const flag = Array.from({ length: n + H }, () => (rng.uniform(0, 1) < 0.3 ? 1 : 0));
+    const lines = flag.map((f, t) => `${formatDate(addPeriods(start, "day", t))},${t < n ? (10 + 5 * f + 0.1 * rng.normal()).toFixed(3) : ""},${f}`);
+    const csv = join(dir, "events.csv");
+    writeFileSync(csv, "date,sales,promo\n" + lines.join("\n") + "\n");
+    const out = join(dir, "run");
+    const f = await cli("forecast", csv, "--target", "sales", "--future", "promo", "--horizon", String(H), "--epochs", "40", "--json", "--out", out);
+    expect(f.code).toBe(0);
+    expect(f.err).toMatch(/4 period\(s\) after the last target value \(2020-07-23\) left out: they carry only covariates/);
+    const doc = JSON.parse(f.out);
+    expect(doc.covariates.future).toEqual(["promo"]);
+    // The forecast follows the promotions planned for the horizon.
+    doc.future.forEach((p: { value: number }, h: number) => expect(Math.abs(p.value - (10 + 5 * flag[n + h]!))).toBeLessThan(1.5));
+    const saved = readFileSync(join(out, "forecast.csv"), "utf8");
+    expect((await cli("predict", out)).out).toBe(saved);
+    expect((await cli("predict", out, "--csv", csv)).out).toBe(saved);
+    // Without the future rows the forecast is refused, naming the first missing date.
+    const short = join(dir, "short.csv");
+    writeFileSync(short, "date,sales,promo\n" + lines.slice(0, n).join("\n") + "\n");
+    const bad = await cli("forecast", short, "--target", "sales", "--future", "promo", "--horizon", String(H));
+    expect(bad.code).not.toBe(0);
+    expect(bad.err).toMatch(/known-future column "promo" has no value for 2020-07-24/);
+  }, 90_000);
+});
+
 describe("weather.csv: Seattle temp_max with precipitation and wind, and the calendar", () => {
   it("forecasts through the CLI, prints the covariates in --json, and `recurrent predict` reproduces forecast.csv", async () => {
     const out = join(tmp(), "run");
