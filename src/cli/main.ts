@@ -106,7 +106,11 @@ Examples:
   $ recurrent forecast
   $ recurrent forecast weather.csv --date date --target "median(temp_max,temp_min)" \\
       --where location=Seattle --freq week --horizon 13 --out runs/seattle
-  $ recurrent forecast stocks.csv --where symbol=IBM --target price --model gru --json`)
+  $ recurrent forecast stocks.csv --where symbol=IBM --target price --model gru --json
+  $ recurrent forecast stocks.csv --where symbol=IBM --target price --transform auto
+  $ recurrent forecast weather.csv --where location=Seattle --target temp_max --freq week \\
+      --features precipitation,wind --calendar month
+  $ recurrent forecast stocks.csv --group symbol --target price --series-id`)
     .action(async (csv: string | undefined, opts: ForecastCliOptions) => {
       await runForecast(csv, opts);
     });
