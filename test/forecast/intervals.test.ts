@@ -77,6 +77,16 @@ describe("calibrateIntervals and backtestCoverage", () => {
     expect(conformalHalfWidths([[2], []], 0.5)).toEqual({ widths: [2, 4], exact: true, pooled: true });
   });
 
+  it("keeps the 95 % interval around the 80 % one when they come from different sets", () => {
+    // Step 1: errors 1, 1, 1, 1, 50; steps 2–8: 0. 80 % at step 1 is its own 5th error, 50; 95 %
+    // has too few of its own and the pool of 40 gives its 39th, 1 — so it is raised to 50.
+    const errors = [1, 1, 1, 1, 50].map((e) => [e, 0, 0, 0, 0, 0, 0, 0]);
+    const w = calibrateIntervals(errors);
+    expect(w.halfWidth["80"][0]).toBe(50);
+    expect(w.halfWidth["95"][0]).toBe(50);
+    w.halfWidth["95"].forEach((q, h) => expect(q).toBeGreaterThanOrEqual(w.halfWidth["80"][h]!));
+  });
+
   it("backtestErrors is actual − forecast at origin + 1 + h", () => {
     expect(backtestErrors([0, 1, 2, 3, 4], [1, 2], [[2.5, 2], [3, 5]])).toEqual([[-0.5, 1], [0, -1]]);
     expect(() => backtestErrors([0, 1, 2], [1], [[0, 0, 0]])).toThrow(DataError);
