@@ -100,7 +100,7 @@ describe("forecast --json and --out", () => {
       rolling: number[][]; oneShot: number[]; future: Record<string, number | string>[]; metrics: Record<string, Record<string, number>>;
       intervals: { method: string; origins: number; halfWidth: Record<string, number[]>; exact: Record<string, boolean>; coverage: { level: number; coverage: number | null; scored: number; skipped: number }[] };
     };
-    expect(Object.keys(doc)).toEqual(["target", "horizon", "lookback", "season", "model", "oneShot", "rolling", "future", "metrics", "intervals"]);
+    expect(Object.keys(doc)).toEqual(["target", "horizon", "lookback", "season", "model", "transform", "oneShot", "rolling", "future", "metrics", "intervals"]);
     expect(doc.target).toBe("sales");
     expect(doc.horizon).toBe(H);
     expect(doc.season).toBe(12);
