@@ -125,6 +125,8 @@ export class Functional extends Model {
   private readonly callCount = new Map<Layer, number>();
   private records: CallRecord[] = [];
   private graphDx: Float32Array | null = null;
+  /** The masks of the outputs of the last forward (what each output's loss leaves out). */
+  private outputMasks: (Float32Array | null)[] = [];
 
   constructor(args: FunctionalArgs) {
     if (args === null || typeof args !== "object") throw new ConfigError(`model: expected { inputs, outputs }, got ${fmtValue(args)}`);
@@ -217,6 +219,7 @@ export class Functional extends Model {
       this.records.push({ inputs: xs, masks: ms, rngState });
     }
     const outs = this.outputs.map((t) => values.get(t.id)!);
+    this.outputMasks = this.outputs.map((t) => masks.get(t.id) ?? null);
     return pack(outs, this.outLayout.slots, this.outLayout.width);
   }
 
@@ -418,7 +421,7 @@ export class Functional extends Model {
     if (n === 1) {
       const shape = this.outputs[0]!.shape;
       const g = grad;
-      return super.batchLoss(this.lossOf(0), out.reshape([N, ...shape]), y.reshape([N, ...tl.slots[0]!.shape]), w, g, divisor, what, shape[shape.length - 1]!);
+      return super.batchLoss(this.lossOf(0), out.reshape([N, ...shape]), y.reshape([N, ...tl.slots[0]!.shape]), w, g, divisor, what, shape[shape.length - 1]!, this.outputMasks[0] ?? null);
     }
     let total = 0;
     for (let k = 0; k < n; k++) {
@@ -428,7 +431,7 @@ export class Functional extends Model {
       const yk = unpack(y, tl.slots[k]!, tl.width);
       const gk = grad ? new Float32Array(pk.size) : null;
       const shape = this.outputs[k]!.shape;
-      const lk = super.batchLoss(this.lossOf(k), pk, yk, w, gk, divisor, what, shape[shape.length - 1]!);
+      const lk = super.batchLoss(this.lossOf(k), pk, yk, w, gk, divisor, what, shape[shape.length - 1]!, this.outputMasks[k] ?? null);
       total += wk * lk;
       if (grad && gk) {
         if (wk !== 1) for (let i = 0; i < gk.length; i++) gk[i] *= wk;

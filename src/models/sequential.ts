@@ -348,6 +348,8 @@ export abstract class Model {
   protected poolFor(batch: number, flopPerParam: number, what: string): ParallelPool | null {
     const host = parallelHost();
     const stateful = this.layers.some((l) => l instanceof RecurrentLayer && l.stateful);
+    // a masked sequence loss is a mean over the real steps of the whole batch, which a shard cannot know
+    if (this.makesMasks()) return null;
     // a custom loss is code: it cannot be sent to worker threads, so training runs here
     const custom = flopPerParam === 6 && isCustomLoss(this.loss);
     if (custom && typeof this.threads === "number" && this.threads > 1) {
@@ -451,9 +453,12 @@ export abstract class Model {
    * the gradient of that value w.r.t. the predictions into `grad` when given. A sample of weight 0
    * is skipped (neither its loss nor its gradient is computed).
    */
-  protected batchLoss(loss: LossSpec | CustomLoss, out: Tensor, y: Tensor, w: Float32Array | null, grad: Float32Array | null, divisor: number, what: string, classes = this.classes()): number {
+  protected batchLoss(loss: LossSpec | CustomLoss, out: Tensor, y: Tensor, w: Float32Array | null, grad: Float32Array | null, divisor: number, what: string, classes = this.classes(), mask = this.lossMask): number {
     const B = out.shape[0]!;
     if (w && w.length !== B) throw new ShapeError(`${what}: ${w.length} sample weights for a batch of ${B} samples`);
+    if (mask && !isCustomLoss(loss) && out.rank >= 3 && mask.length === B * out.shape[1]!) {
+      return this.maskedBatchLoss(loss, out, y, w, grad, divisor, classes, mask);
+    }
     if (isCustomLoss(loss)) {
       const yt = new Tensor(y.data.slice(), y.shape), yp = new Tensor(out.data.slice(), out.shape);
       const ls = valuesOf(loss.forward(yt, yp), B, `loss "${loss.name}": forward`, "one loss per sample");
@@ -492,6 +497,47 @@ export abstract class Model {
       }
     }
     return s / divisor;
+  }
+
+  /**
+   * The loss of a sequence output that carries a mask [B, T] (Masking or Embedding({ maskZero })
+   * below, and every layer after them keeping the time axis), as Keras 3 computes it: masked steps
+   * leave the loss, which is the (sample-weighted) mean over the real steps of the batch. Scaled like
+   * the unmasked loss: by B / divisor (1 in training, the batch size for evaluate's sums).
+   */
+  private maskedBatchLoss(loss: LossSpec, out: Tensor, y: Tensor, w: Float32Array | null, grad: Float32Array | null, divisor: number, classes: number, mask: Float32Array): number {
+    const B = out.shape[0]!, T = out.shape[1]!;
+    const rows = B * T;
+    const per = out.size / rows, tper = y.size / rows;
+    let valid = 0;
+    for (let r = 0; r < rows; r++) if (mask[r]! > 0) valid++;
+    if (valid === 0) {
+      grad?.fill(0);
+      return 0;
+    }
+    const scale = B / divisor / valid;
+    let s = 0;
+    for (let r = 0; r < rows; r++) {
+      const wr = mask[r]! > 0 ? (w ? w[Math.floor(r / T)]! : 1) : 0;
+      const g = grad ? grad.subarray(r * per, (r + 1) * per) : null;
+      if (wr === 0) {
+        g?.fill(0);
+        continue;
+      }
+      const l = this.backend.loss({ spec: loss, pred: out.data.subarray(r * per, (r + 1) * per), target: y.data.subarray(r * tper, (r + 1) * tper), classes, grad: g });
+      s += wr * l;
+      if (g) for (let j = 0; j < g.length; j++) g[j] *= wr * scale;
+    }
+    return s * scale;
+  }
+
+  /** The mask of the output of the last forward ([B, T]), or null: what the loss leaves out. */
+  protected lossMask: Float32Array | null = null;
+
+  /** Whether a layer makes masks (Masking, Embedding with maskZero): the masked loss is computed on one thread. */
+  protected makesMasks(): boolean {
+    const makes = (l: Layer): boolean => l.className === "Masking" || (l.className === "Embedding" && (l as unknown as { maskZero?: boolean }).maskZero === true) || l.children().some(makes);
+    return this.layers.some(makes);
   }
 
   /**
@@ -1100,6 +1146,7 @@ export class Sequential extends Model {
       h = l.forward(h, training);
       mask = l.computeOutputMask();
     }
+    this.lossMask = mask;
     return h;
   }
 
