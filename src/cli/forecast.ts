@@ -204,7 +204,10 @@ async function runGlobal(path: string, load: LoadSeriesOptions, opts: ForecastCl
     ...trainingProgress(opts),
   });
   for (const n of r.notes) say(`• ${n}`);
-  const doc = { group: column, horizon: r.horizon, lookback: r.lookback, season: r.season, model: r.model, aggregate: r.aggregate, series: r.series };
+  const doc = {
+    group: column, horizon: r.horizon, lookback: r.lookback, season: r.season, model: r.model, aggregate: r.aggregate,
+    series: r.series.map(({ forecaster: _f, ...s }) => s),
+  };
   if (opts.json) process.stdout.write(JSON.stringify(doc, null, 2) + "\n");
   else {
     process.stdout.write(`\nGlobal model over ${r.series.length} series (lookback ${r.lookback}, horizon ${r.horizon}, season ${r.season}, ${r.model}): rolling-origin MASE per series and the mean\n`);
@@ -216,7 +219,16 @@ async function runGlobal(path: string, load: LoadSeriesOptions, opts: ForecastCl
     const lines = ["group,date,forecast,lo80,hi80,lo95,hi95", ...r.series.flatMap((s) => s.future.map((f) => `${s.group},${f.date},${f.value},${f.lo80},${f.hi80},${f.lo95},${f.hi95}`))];
     writeFileAtomic(outPath(dir, "forecast.csv"), lines.join("\n") + "\n");
     writeFileAtomic(outPath(dir, "metrics.json"), JSON.stringify({ ...doc, source: path, notes: r.notes }, null, 2) + "\n");
-    say(`\nWrote ${dir}/forecast.csv and metrics.json (a global model is not saved for \`recurrent predict\` yet)`);
+    // One forecaster directory per series (the shared networks with that series' preprocessing):
+    // `recurrent predict DIR/model/<group>` prints that series' lines of forecast.csv.
+    const dirs: string[] = [];
+    for (const s of r.series) {
+      const name = s.group.replace(/[^A-Za-z0-9._-]/g, "_");
+      s.forecaster.source = { csv: resolve(path), options: { ...load, agg: opts.agg, where: [...(load.where ?? []), `${column}=${s.group}`] } };
+      await s.forecaster.save(outPath(dir, `model/${name}`));
+      dirs.push(name);
+    }
+    say(`\nWrote ${dir}/forecast.csv, metrics.json and model/{${dirs.join(",")}} (one forecaster per series, for \`recurrent predict\`)`);
   }
   return r;
 }

@@ -10,7 +10,7 @@ import { conformalIntervals, withIntervals } from "./intervals.js";
 import type { Metrics } from "./metrics.js";
 import { NetworkEnsemble, type CovariateInputs } from "./network.js";
 import { resolveOptions, TEST_FRACTION, type ForecastOptions, type SeriesInput } from "./forecaster.js";
-import type { Future } from "./saved.js";
+import { Forecaster, type Future } from "./saved.js";
 
 /** One series of a global forecast. */
 export interface GlobalSeriesResult {
@@ -24,6 +24,11 @@ export interface GlobalSeriesResult {
   metrics: ByMethod<Metrics>;
   /** H steps past the series' end with 80 % and 95 % split-conformal intervals from its own backtest. */
   future: Future;
+  /**
+   * This series' forecaster: the shared networks with its own preprocessing and intervals;
+   * `forecaster.save(dir)` writes a directory `recurrent predict` reads like any other.
+   */
+  forecaster: Forecaster;
 }
 
 /** Options of {@link forecastGlobal} beside forecast()'s. */
@@ -92,7 +97,13 @@ export async function forecastGlobal(
     const { coverage: _c, ...widths } = conformalIntervals(v, run.origins, run.forecasts);
     const last = g.series.dates[g.series.dates.length - 1]!;
     const points = views[i]!.forecast(v, ids?.[i]).map((value, h) => ({ date: formatDate(addPeriods(last, freq, h + 1), freq), value }));
-    series.push({ group: g.group, n: v.length, origins: run.origins.length, metrics: scores.metrics, future: withIntervals(points, widths) });
+    // A series id is a constant known-future channel: saved with the forecaster as one.
+    const idPlan = ids ? { features: [], future: groups.map((_, j) => `id${j}`), calendar: "none" as const, scalers: groups.map((_, j) => ({ column: `id${j}`, mean: 0, sd: 1 })) } : undefined;
+    const idValues = ids ? { past: {}, future: Object.fromEntries(ids[i]!.known.map((k, j) => [`id${j}`, Float64Array.from(k)])) } : undefined;
+    const forecaster = new Forecaster(
+      views[i]!, { name: g.series.name, dates: g.series.dates, values: v, freq, ...(idValues ? { covariates: idValues } : {}) }, undefined, undefined, widths, idPlan,
+    );
+    series.push({ group: g.group, n: v.length, origins: run.origins.length, metrics: scores.metrics, future: withIntervals(points, widths), forecaster });
     for (const note of scores.notes) notes.push(`${g.group}: ${note}`);
   }
   const aggregate: GlobalForecastResult["aggregate"] = {};

@@ -1,7 +1,11 @@
 import { describe, it, expect } from "vitest";
 import { forecastGlobal } from "../../src/forecast/global.js";
 import { loadSeries } from "../../src/forecast/series.js";
+import { loadForecaster } from "../../src/forecast/saved.js";
 import { cli } from "../cli/helpers.js";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, dirname } from "node:path";
 
 const SYMBOLS = ["MSFT", "AMZN", "IBM", "GOOG", "AAPL"];
 const groups = SYMBOLS.map((sym) => {
@@ -35,6 +39,11 @@ describe("one global model across the five stocks of data/stocks.csv", () => {
     const r = await forecastGlobal(three, { epochs: 5, ensemble: 2, seriesId: true });
     expect(r.notes[0]).toMatch(/with a one-hot series id/);
     expect(r.series.map((s) => s.future.length)).toEqual([r.horizon, r.horizon, r.horizon]);
+    // Saved, the ids travel as constant known-future columns: the loaded forecaster predicts the same.
+    const dir = mkdtempSync(join(tmpdir(), "rec-global-id-"));
+    await r.series[1]!.forecaster.save(dir);
+    expect((await loadForecaster(dir)).predict()).toEqual(r.series[1]!.future);
+    rmSync(dir, { recursive: true, force: true });
     const plain = await forecastGlobal(three, { epochs: 5, ensemble: 2 });
     // Same seeds and windows: only the id channels differ, and they change the forecasts.
     expect(r.series[0]!.future[0]!.value).not.toBe(plain.series[0]!.future[0]!.value);
@@ -47,8 +56,18 @@ describe("one global model across the five stocks of data/stocks.csv", () => {
   });
 
   it("the CLI's --group prints every series and the mean row, and --json carries them", async () => {
-    const f = await cli("forecast", "data/stocks.csv", "--group", "symbol", "--target", "price", "--where", "symbol!=AAPL", "--epochs", "5", "--json", "--quiet");
+    const out = join(mkdtempSync(join(tmpdir(), "rec-global-")), "run");
+    const f = await cli("forecast", "data/stocks.csv", "--group", "symbol", "--target", "price", "--where", "symbol!=AAPL", "--epochs", "5", "--json", "--quiet", "--out", out);
     expect(f.code).toBe(0);
+    // One forecaster per series: `recurrent predict DIR/model/<group>` prints that series' lines of forecast.csv.
+    const rows = readFileSync(join(out, "forecast.csv"), "utf8").trim().split("\n").slice(1);
+    for (const sym of ["MSFT", "GOOG"]) {
+      const p = await cli("predict", join(out, "model", sym));
+      expect(p.code).toBe(0);
+      const mine = rows.filter((r) => r.startsWith(`${sym},`)).map((r) => r.slice(sym.length + 1));
+      expect(p.out.trim().split("\n").slice(1)).toEqual(mine);
+    }
+    rmSync(dirname(out), { recursive: true, force: true });
     const doc = JSON.parse(f.out);
     expect(doc.group).toBe("symbol");
     expect(doc.series.map((s: { group: string }) => s.group)).toEqual(["MSFT", "AMZN", "IBM", "GOOG"]);
