@@ -73,8 +73,11 @@ export interface FitArgs {
   batchSize?: number;
   /** Fraction of the samples, taken from the end before shuffling, held out for validation. */
   validationSplit?: number;
-  /** [x, y] or [x, y, sampleWeight] (the weights scale the validation loss as in training). */
-  validationData?: [Data, Data] | [Data, Data, SampleWeight];
+  /**
+   * [x, y] or [x, y, sampleWeight] (the weights scale the validation loss as in training); for a
+   * functional model with several inputs or outputs, x and y are lists as in `fit`.
+   */
+  validationData?: [Data | Data[], Data | Data[]] | [Data | Data[], Data | Data[], SampleWeight];
   /**
    * Per-sample weights ([N]): each sample's loss is multiplied by its weight, and a batch's loss is
    * the sum of the weighted losses divided by the batch size (Keras's reduction, not a division
@@ -777,7 +780,7 @@ export abstract class Model {
     let yv: Tensor | null = null;
     let wv: Float32Array | null = null;
     if (args.validationData) {
-      ({ x: xv, y: yv } = this.prepareData(args.validationData[0], args.validationData[1], "fit", true));
+      ({ x: xv, y: yv } = this.prepareData(args.validationData[0] as Data, args.validationData[1] as Data, "fit", true));
       wv = this.sampleWeights(args.validationData[2], undefined, yv, "fit", "validationData[2] (sample weights)");
     } else if (args.validationSplit) {
       const s = args.validationSplit;
