@@ -15,17 +15,9 @@ import { toSvg } from "../report/plots.js";
 import { prepareOutDir, outPath } from "./out.js";
 import { writeFileAtomic } from "../node/fs.js";
 import { calmProgress } from "./progress.js";
+import type { SeriesCliOptions } from "./forecast.js";
 
-export interface AnomalyCliOptions {
-  date?: string;
-  target?: string;
-  where?: string[];
-  freq?: Frequency;
-  agg: Aggregation;
-  dateFormat?: DateFormat;
-  maxGap?: number;
-  maxImputed?: number;
-  nonFinite?: NonFiniteAction;
+export interface AnomalyCliOptions extends SeriesCliOptions {
   labels?: string;
   inject?: InjectSpec;
   injectSeed?: number;

@@ -19,7 +19,8 @@ import { calmProgress } from "./progress.js";
 import { resolve } from "node:path";
 import { DataError } from "../tensor/errors.js";
 
-export interface ForecastCliOptions {
+/** The options every command that reads one series from a CSV takes (forecast, anomalies). */
+export interface SeriesCliOptions {
   date?: string;
   target?: string;
   where?: string[];
@@ -29,6 +30,9 @@ export interface ForecastCliOptions {
   maxGap?: number;
   maxImputed?: number;
   nonFinite?: NonFiniteAction;
+}
+
+export interface ForecastCliOptions extends SeriesCliOptions {
   lookback?: number;
   horizon?: number;
   testSize?: number;
