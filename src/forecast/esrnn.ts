@@ -478,10 +478,11 @@ export function selectEsRnn(
   if (mode === "esrnn" || lstmMae === null) chosen = "esrnn";
   else chosen = esMae !== null && esMae < lstmMae ? "esrnn" : "lstm";
   if (mode === "auto" && lstmMae !== null && esMae !== null) {
-    notes.push(
-      `model chosen by backtest MAE: ${chosen === "esrnn" ? "ES-RNN" : "LSTM"} (LSTM ${+lstmMae.toPrecision(4)}, ES-RNN ${+esMae.toPrecision(4)}); ` +
-        `the chosen model's backtest scores took part in the choice, so they lean optimistic`,
-    );
+    // one line with the ES-RNN's own note: what it was, and which model the backtest chose
+    const choice = `model chosen by backtest MAE: ${chosen === "esrnn" ? "ES-RNN" : "LSTM"} (LSTM ${+lstmMae.toPrecision(4)}, ES-RNN ${+esMae.toPrecision(4)}; ` +
+      `the chosen model's scores took part in the choice, so they lean optimistic)`;
+    if (notes.length && notes[notes.length - 1]!.startsWith("ES-RNN: ")) notes[notes.length - 1] += `; ${choice}`;
+    else notes.push(choice);
   }
   return { chosen, mae: { lstm: lstmMae, esrnn: esMae }, ensemble, run, notes };
 }

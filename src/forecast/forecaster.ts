@@ -365,28 +365,32 @@ export async function forecast(series: SeriesInput, opts: ForecastOptions = {}):
       ? `de-seasonalised (${p.mode}, season ${spec.season}, ${p.harmonics} harmonic(s), strength ${p.strength.toFixed(2)}); ` +
           `the profile is re-estimated at each origin from the history up to it`
       : `not de-seasonalised (seasonal strength below the threshold, or fewer than three seasons of training data)`,
-    selection
-      ? `transform ${transformLabel(transform)}, chosen on the training span's validation origins (MASE ${selection.map((c) => `${c.transform} ${c.mase === null ? "—" : c.mase.toFixed(3)}`).join(", ")})`
-      : `transform ${transformLabel(transform)} (as asked)`,
-    `${spec.ensemble} ${spec.preset} network(s), ${spec.strategy} strategy, median of members anchored on the last value and on the window mean`,
-    `early stopping kept epochs ${net.members.map((m) => m.epochs).join(", ")} (of at most ${spec.epochs}); trained in ${trainSeconds.toFixed(1)} s`,
-    opts.refit === false
-      ? "future forecast from the backtested networks (refit: false)"
-      : `future forecast from the networks refit on all ${n} points for the same epochs (${refitSeconds.toFixed(1)} s)`,
+    `${spec.ensemble} ${spec.preset} network(s), ${spec.strategy} strategy, median of members anchored on the last value and on the window mean; ` +
+      (selection
+        ? `transform ${transformLabel(transform)}, chosen on the training span's validation origins (MASE ${selection.map((c) => `${c.transform} ${c.mase === null ? "—" : c.mase.toFixed(3)}`).join(", ")})`
+        : opts.transform === undefined ? `no transform (the default; transform "auto" chooses one on validation)` : `transform ${transformLabel(transform)} (as asked)`),
+    `early stopping kept epochs ${net.members.map((m) => m.epochs).join(", ")} (of at most ${spec.epochs}); trained in ${trainSeconds.toFixed(1)} s; ` +
+      (opts.refit === false
+        ? "the future forecast comes from the backtested networks (refit: false)"
+        : `the future forecast comes from the networks refit on all ${n} points for the same epochs (${refitSeconds.toFixed(1)} s)`),
     `statistical baselines fitted once on the training span and run over each origin's history` +
       (scores.etsModel ? `; automatic ETS chose ${scores.etsModel}` : ""),
     ...(es ? es.notes : []),
     ...scores.notes,
   );
+  const intervalNotes: string[] = [];
   for (const level of ["80", "95"] as const) {
     if (!intervals.exact[level]) {
-      notes.push(`the ${level} % interval is the largest backtest error (its step's, or the steps' pooled and scaled by h): ${run.origins.length} origins × ${H} steps are too few for its finite-sample guarantee (${level === "80" ? 4 : 19} needed); lengthen --test-size`);
+      intervalNotes.push(`the ${level} % interval is the largest backtest error (its step's, or the steps' pooled and scaled by h): ${run.origins.length} origins × ${H} steps are too few for its finite-sample guarantee (${level === "80" ? 4 : 19} needed); lengthen --test-size`);
     } else if (intervals.pooled?.[level]) {
       const need = level === "80" ? 4 : 19;
-      notes.push(`the ${level} % interval is, at some steps, the quantile of every step's backtest errors pooled and scaled by h` +
+      intervalNotes.push(`the ${level} % interval is, at some steps, the quantile of every step's backtest errors pooled and scaled by h` +
         (run.origins.length >= need ? ` (wider there than the step's own quantile)` : ` (${run.origins.length} origins are too few for a quantile per step: ${need} needed)`));
     }
   }
+  // the same reason for both levels is said once
+  if (intervalNotes.length === 2 && intervalNotes[0]!.replace("80 %", "95 %") === intervalNotes[1]) notes.push(intervalNotes[0]!.replace("the 80 % interval is", "the 80 % and 95 % intervals are"));
+  else notes.push(...intervalNotes);
 
   const metrics = scores.metrics;
   const result: Omit<ForecastResult, "report"> = {

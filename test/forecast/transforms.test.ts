@@ -118,7 +118,7 @@ describe("forecast() with transforms", () => {
     const scored = sel.filter((c) => c.mase !== null);
     const best = scored.reduce((a, c) => (c.mase! < a.mase! ? c : a));
     expect(r.transform).toBe(best.transform);
-    expect(r.notes.some((n) => n.startsWith(`transform ${r.transform}, chosen on the training span's validation origins`))).toBe(true);
+    expect(r.notes.some((n) => n.includes(`transform ${r.transform}, chosen on the training span's validation origins`))).toBe(true);
 
     const dir = mkdtempSync(join(tmpdir(), "rec-transform-"));
     dirs.push(dir);
